@@ -1,0 +1,147 @@
+//! The `ferrite` command line.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::codec::CodecKind;
+use crate::server::{self, ServeError, ServeOptions};
+use crate::spec::{self, Overrides};
+use crate::transport::TransportKind;
+
+/// Exit code for input the user must fix: a bad spec, a missing interpreter.
+pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code for a function that could not run: its handler did not load, a port was taken.
+pub const EXIT_FAILED: u8 = 1;
+
+/// ferrite: a serverless function processor.
+#[derive(Debug, Parser)]
+#[command(name = "ferrite", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve a function: start its workers, then its HTTP trigger.
+    Run(RunArgs),
+    /// Print the JSON Schema of function.yaml.
+    Schema,
+}
+
+/// `ferrite run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// A function.yaml, or a directory holding one.
+    pub path: PathBuf,
+    /// HTTP port (0 picks a free one); overrides the trigger's attributes.port.
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// Worker processes; overrides the trigger's numWorkers.
+    #[arg(long)]
+    pub workers: Option<u32>,
+    /// Codec between processor and workers; overrides spec.wire.codec.
+    #[arg(long, value_enum)]
+    pub codec: Option<CodecKind>,
+    /// Transport between processor and workers; overrides spec.wire.transport.
+    #[arg(long, value_enum)]
+    pub transport: Option<TransportKind>,
+    /// Log level of the processor and its handlers (debug, info, warn, error).
+    #[arg(long, default_value = "info", value_parser = ["debug", "info", "warn", "error"])]
+    pub log_level: String,
+}
+
+/// Runs the parsed command line and returns the process's exit code.
+pub async fn main(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Schema => {
+            let schema = spec::json_schema();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&schema).expect("schema is JSON")
+            );
+            ExitCode::SUCCESS
+        }
+        Command::Run(args) => run(args).await,
+    }
+}
+
+async fn run(args: RunArgs) -> ExitCode {
+    init_tracing(&args.log_level);
+    let overrides = Overrides {
+        port: args.port,
+        workers: args.workers,
+        codec: args.codec,
+        transport: args.transport,
+    };
+    let loaded = match spec::load(&args.path, &overrides) {
+        Ok(loaded) => loaded,
+        Err(err) => {
+            eprintln!("ferrite: error: {err}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    if !loaded.ignored.is_empty() {
+        tracing::warn!(
+            "nuclio settings ferrite does not use yet were ignored: {}",
+            loaded.ignored.join(", ")
+        );
+    }
+    let function = loaded.function;
+    let name = function.name.clone();
+    tracing::info!(
+        function = %name,
+        runtime = function.runtime.name(),
+        workers = function.http.workers,
+        codec = function.codec.name(),
+        transport = function.transport.name(),
+        "starting"
+    );
+    let options = ServeOptions {
+        host: args.host,
+        log_level: args.log_level,
+    };
+    let result = server::serve(function, options, shutdown_signal(), |address| {
+        println!("ferrite: serving {name} at http://{address}");
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+    })
+    .await;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("ferrite: error: {err}");
+            ExitCode::from(match err {
+                ServeError::Launch(_) => EXIT_BAD_INPUT,
+                _ => EXIT_FAILED,
+            })
+        }
+    }
+}
+
+fn init_tracing(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FERRITE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler installs");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}

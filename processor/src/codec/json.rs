@@ -1,0 +1,76 @@
+//! Line-JSON: one object per line, `"kind"` naming the message, bodies in base64.
+
+use bytes::{Buf, BytesMut};
+use serde::de::DeserializeOwned;
+
+use super::erased::Payload;
+use super::{decode_payload, CodecError, Message, MessageKind, PayloadParser, MAX_FRAME_LEN};
+
+pub(super) fn encode(
+    kind: MessageKind,
+    payload: &dyn Payload,
+    dst: &mut BytesMut,
+) -> Result<(), CodecError> {
+    // Written as `{"kind":"<name>"` and then the payload object with its opening brace
+    // turned into a comma, so the tag costs no second serialization.
+    dst.extend_from_slice(b"{\"kind\":\"");
+    dst.extend_from_slice(kind.name().as_bytes());
+    dst.extend_from_slice(b"\"");
+    let start = dst.len();
+    payload.to_json(dst).map_err(|err| CodecError::Encode {
+        kind: kind.name(),
+        reason: err.to_string(),
+    })?;
+    if &dst[start..] == b"{}" {
+        dst.truncate(start);
+        dst.extend_from_slice(b"}");
+    } else {
+        dst[start] = b',';
+    }
+    dst.extend_from_slice(b"\n");
+    Ok(())
+}
+
+pub(super) fn decode(
+    src: &mut BytesMut,
+    scanned: &mut usize,
+) -> Result<Option<Message>, CodecError> {
+    let Some(offset) = src[*scanned..].iter().position(|&b| b == b'\n') else {
+        *scanned = src.len();
+        if src.len() > MAX_FRAME_LEN {
+            return Err(CodecError::TooLarge(src.len()));
+        }
+        return Ok(None);
+    };
+    let end = *scanned + offset;
+    *scanned = 0;
+    if end > MAX_FRAME_LEN {
+        return Err(CodecError::TooLarge(end));
+    }
+    let line = src.split_to(end);
+    src.advance(1);
+    let line = line.strip_suffix(b"\r").unwrap_or(&line);
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return Err(CodecError::Empty);
+    }
+    #[derive(serde::Deserialize)]
+    struct Tag {
+        kind: String,
+    }
+    let tag: Tag = serde_json::from_slice(line).map_err(|err| CodecError::Malformed {
+        kind: "json",
+        reason: err.to_string(),
+    })?;
+    let kind = MessageKind::from_name(&tag.kind).ok_or(CodecError::UnknownKind(tag.kind))?;
+    decode_payload(kind, JsonPayload(line)).map(Some)
+}
+
+struct JsonPayload<'a>(&'a [u8]);
+
+impl PayloadParser for JsonPayload<'_> {
+    type Error = serde_json::Error;
+
+    fn parse<T: DeserializeOwned>(self) -> Result<T, serde_json::Error> {
+        serde_json::from_slice(self.0)
+    }
+}

@@ -1,0 +1,259 @@
+//! Written once and run for every codec, as the protocol demands of each of them.
+
+use std::collections::BTreeMap;
+
+use bytes::{Bytes, BytesMut};
+
+use super::*;
+use crate::event::TriggerInfo;
+
+fn every_message() -> Vec<Message> {
+    let body: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+    vec![
+        Message::Hello(Hello {
+            protocol: PROTOCOL_VERSION,
+            token: "abc123".into(),
+            runtime: "python".into(),
+            runtime_version: "3.11.7".into(),
+            pid: 4242,
+            concurrency: 1,
+        }),
+        Message::Ready,
+        Message::InitError(InitError {
+            message: "ModuleNotFoundError: No module named 'main'".into(),
+            detail: Some("Traceback ...\n  line 1".into()),
+        }),
+        Message::Event(Event {
+            id: 1 << 40,
+            trigger: TriggerInfo {
+                kind: "http".into(),
+                name: "web".into(),
+            },
+            method: "POST".into(),
+            path: "/a/b".into(),
+            url: "/a/b?x=1".into(),
+            query: BTreeMap::from([("x".into(), "1".into())]),
+            headers: BTreeMap::from([("x-émoji".into(), "✓ ok".into())]),
+            content_type: "application/octet-stream".into(),
+            body: Bytes::from(body.clone()),
+            timestamp: 1_700_000_000_000,
+            deadline: 1_700_000_005_000,
+        }),
+        Message::Response(Response {
+            id: 7,
+            status: 201,
+            headers: BTreeMap::from([("x-a".into(), "b".into())]),
+            content_type: "text/plain".into(),
+            body: Bytes::from_static(b"line one\nline two\0"),
+            error: None,
+        }),
+        Message::Response(Response {
+            id: 8,
+            status: 500,
+            headers: BTreeMap::new(),
+            content_type: String::new(),
+            body: Bytes::new(),
+            error: Some("ValueError: boom".into()),
+        }),
+        Message::Log(Log {
+            id: Some(3),
+            level: "warn".into(),
+            message: "careful".into(),
+            fields: BTreeMap::from([("n".into(), serde_json::json!(5))]),
+        }),
+        Message::Log(Log {
+            id: None,
+            level: "info".into(),
+            message: String::new(),
+            fields: BTreeMap::new(),
+        }),
+        Message::Metric(Metric {
+            name: "hits".into(),
+            value: 1.5,
+            labels: BTreeMap::new(),
+        }),
+        Message::Ping(Ping { nonce: 9 }),
+        Message::Pong(Ping { nonce: 9 }),
+        Message::Shutdown,
+    ]
+}
+
+fn encode_all(kind: CodecKind, messages: &[Message]) -> BytesMut {
+    let mut codec = WireCodec::new(kind);
+    let mut buf = BytesMut::new();
+    for message in messages {
+        codec.encode(message, &mut buf).unwrap();
+    }
+    buf
+}
+
+#[test]
+fn every_message_round_trips_in_one_buffer() {
+    for kind in CodecKind::ALL {
+        let messages = every_message();
+        let mut buf = encode_all(kind, &messages);
+        let mut codec = WireCodec::new(kind);
+        for want in &messages {
+            let got = codec.decode(&mut buf).unwrap().expect("a whole message");
+            assert_eq!(&got, want, "{kind:?}");
+        }
+        assert!(buf.is_empty());
+        assert_eq!(codec.decode_eof(&mut buf).unwrap(), None);
+    }
+}
+
+#[test]
+fn encode_event_matches_encode() {
+    for kind in CodecKind::ALL {
+        let Message::Event(event) = every_message().swap_remove(3) else {
+            panic!("fixture order changed")
+        };
+        let mut by_ref = BytesMut::new();
+        WireCodec::new(kind)
+            .encode_event(&event, &mut by_ref)
+            .unwrap();
+        let by_message = encode_all(kind, &[Message::Event(event)]);
+        assert_eq!(by_ref, by_message, "{kind:?}");
+    }
+}
+
+#[test]
+fn a_message_arriving_byte_by_byte_is_not_an_error() {
+    for kind in CodecKind::ALL {
+        let messages = every_message();
+        let whole = encode_all(kind, &messages);
+        let mut codec = WireCodec::new(kind);
+        let mut buf = BytesMut::new();
+        let mut got = Vec::new();
+        // Feed in uneven slices so frames split at every kind of boundary.
+        for chunk in whole.chunks(997) {
+            buf.extend_from_slice(chunk);
+            while let Some(message) = codec.decode(&mut buf).unwrap() {
+                got.push(message);
+            }
+        }
+        assert_eq!(got, messages, "{kind:?}");
+    }
+}
+
+#[test]
+fn truncated_streams_are_errors_at_eof_only() {
+    for kind in CodecKind::ALL {
+        let whole = encode_all(kind, &[Message::Ping(Ping { nonce: 1 })]);
+        for cut in 1..whole.len() {
+            let mut buf = BytesMut::from(&whole[..cut]);
+            let mut codec = WireCodec::new(kind);
+            assert_eq!(
+                codec.decode(&mut buf).unwrap(),
+                None,
+                "{kind:?} cut at {cut}"
+            );
+            assert!(
+                matches!(codec.decode_eof(&mut buf), Err(CodecError::Truncated(_))),
+                "{kind:?} cut at {cut}"
+            );
+        }
+    }
+}
+
+#[test]
+fn golden_encodings() {
+    let ping = [Message::Ping(Ping { nonce: 7 })];
+    let mut want = vec![0, 0, 0, 9, 8, 0x81, 0xa5];
+    want.extend_from_slice(b"nonce");
+    want.push(7);
+    assert_eq!(&encode_all(CodecKind::Msgpack, &ping)[..], &want[..]);
+    assert_eq!(
+        &encode_all(CodecKind::Json, &ping)[..],
+        b"{\"kind\":\"ping\",\"nonce\":7}\n"
+    );
+    assert_eq!(
+        &encode_all(CodecKind::Msgpack, &[Message::Ready])[..],
+        &[0, 0, 0, 2, 2, 0x80]
+    );
+    assert_eq!(
+        &encode_all(CodecKind::Json, &[Message::Ready])[..],
+        b"{\"kind\":\"ready\"}\n"
+    );
+    let response = [Message::Response(Response {
+        id: 1,
+        status: 200,
+        headers: BTreeMap::new(),
+        content_type: String::new(),
+        body: Bytes::from_static(b"hi"),
+        error: None,
+    })];
+    let json = encode_all(CodecKind::Json, &response);
+    assert!(
+        std::str::from_utf8(&json)
+            .unwrap()
+            .contains("\"body\":\"aGk=\""),
+        "JSON bodies are base64"
+    );
+}
+
+#[test]
+fn unknown_fields_are_ignored() {
+    let mut buf = BytesMut::from(&b"{\"kind\":\"pong\",\"nonce\":3,\"future\":[1,2]}\n"[..]);
+    let got = WireCodec::new(CodecKind::Json).decode(&mut buf).unwrap();
+    assert_eq!(got, Some(Message::Pong(Ping { nonce: 3 })));
+}
+
+#[test]
+fn garbage_is_an_error_never_a_panic() {
+    let msgpack_cases: Vec<Vec<u8>> = vec![
+        vec![0, 0, 0, 0],                         // zero length
+        vec![0, 0, 0, 1, 99],                     // unknown kind
+        vec![0, 0, 0, 2, 8, 0xc1],                // 0xc1 is never used in MessagePack
+        vec![0, 0, 0, 3, 4, 0x81, 0xa0],          // event missing its fields
+        vec![0xff, 0xff, 0xff, 0xff, 1],          // over the frame limit
+        vec![0, 0, 0, 5, 5, 0x92, 0xa1, b'x', 2], // response whose id is text
+    ];
+    for case in msgpack_cases {
+        let mut buf = BytesMut::from(&case[..]);
+        assert!(
+            WireCodec::new(CodecKind::Msgpack).decode(&mut buf).is_err(),
+            "{case:?}"
+        );
+    }
+    let json_cases: &[&[u8]] = &[
+        b"\n",
+        b"not json\n",
+        b"{\"kind\":\"teleport\"}\n",
+        b"{\"nonce\":1}\n",
+        b"{\"kind\":\"response\",\"id\":1,\"status\":200,\"body\":\"***\"}\n",
+        b"[1,2]\n",
+    ];
+    for case in json_cases {
+        let mut buf = BytesMut::from(*case);
+        assert!(
+            WireCodec::new(CodecKind::Json).decode(&mut buf).is_err(),
+            "{}",
+            String::from_utf8_lossy(case)
+        );
+    }
+}
+
+#[test]
+fn random_bytes_never_panic() {
+    // A small deterministic generator: the point is breadth, not cryptographic quality.
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for kind in CodecKind::ALL {
+        for _ in 0..2000 {
+            let len = (next() % 64) as usize;
+            let mut bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            if kind == CodecKind::Msgpack && len >= 4 {
+                bytes[..4].copy_from_slice(&((len as u32).saturating_sub(4)).to_be_bytes());
+            }
+            let mut buf = BytesMut::from(&bytes[..]);
+            let mut codec = WireCodec::new(kind);
+            while let Ok(Some(_)) = codec.decode(&mut buf) {}
+        }
+    }
+}

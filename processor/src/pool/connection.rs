@@ -1,0 +1,305 @@
+//! One live connection to a ready wrapper: a writer task that batches events onto the
+//! wire and a reader loop that matches responses to them and watches the event timeout.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::BytesMut;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::{mpsc, Notify};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::{DispatchError, Job, Outcome, WorkerPool};
+use crate::codec::{CodecError, CodecKind, Log, Message, WireCodec};
+use crate::event::{Event, Response};
+use crate::transport::{ReadHalf, WriteHalf};
+
+/// Bytes of events gathered into one write.
+const WRITE_BATCH_BYTES: usize = 1 << 20;
+const READ_CHUNK: usize = 64 * 1024;
+
+/// Reads whole messages off a transport.
+pub(crate) struct FrameReader {
+    reader: ReadHalf,
+    buf: BytesMut,
+    codec: WireCodec,
+}
+
+impl FrameReader {
+    pub(crate) fn new(reader: ReadHalf, codec: CodecKind) -> Self {
+        FrameReader {
+            reader,
+            buf: BytesMut::with_capacity(READ_CHUNK),
+            codec: WireCodec::new(codec),
+        }
+    }
+
+    /// The next message; `None` at a clean end of stream. Cancel-safe: bytes read before a
+    /// cancellation stay in the buffer.
+    pub(crate) async fn next(&mut self) -> Result<Option<Message>, CodecError> {
+        loop {
+            if let Some(message) = self.codec.decode(&mut self.buf)? {
+                return Ok(Some(message));
+            }
+            if self.buf.capacity() - self.buf.len() < READ_CHUNK {
+                self.buf.reserve(READ_CHUNK);
+            }
+            if self.reader.read_buf(&mut self.buf).await? == 0 {
+                return self.codec.decode_eof(&mut self.buf);
+            }
+        }
+    }
+}
+
+/// An event written to the wrapper and not yet answered.
+pub(crate) struct Pending {
+    pub(crate) event: Event,
+    pub(crate) reply: tokio::sync::oneshot::Sender<Outcome>,
+    /// When the handler began it, as far as the processor can tell: when it was written
+    /// (concurrent wrappers) or when the one before it was answered (in-order wrappers).
+    pub(crate) started: Option<Instant>,
+}
+
+/// Why a live connection ended.
+#[derive(Debug)]
+pub(crate) enum End {
+    /// The wrapper closed the connection (it exited or crashed).
+    Closed,
+    /// The stream broke or carried something the protocol does not allow.
+    Broken(String),
+    /// The oldest running event overran the event timeout.
+    TimedOut,
+    /// The pool is stopping and the wrapper did not leave within the grace period.
+    Stopping,
+}
+
+/// What a connection leaves behind for the supervisor to settle.
+pub(crate) struct Ended {
+    pub(crate) end: End,
+    pub(crate) in_flight: VecDeque<Pending>,
+}
+
+/// The state shared by the reader and the writer of one connection.
+pub(crate) struct Live {
+    pub(crate) worker: usize,
+    pub(crate) generation: u64,
+    /// In-order wrapper (concurrency 1)?
+    pub(crate) ordered: bool,
+    pub(crate) event_timeout: Duration,
+    pub(crate) pool: WorkerPool,
+    in_flight: Mutex<VecDeque<Pending>>,
+    /// Tells the reader the in-flight set changed, so it recomputes its timeout.
+    changed: Notify,
+}
+
+impl Live {
+    pub(crate) fn new(
+        worker: usize,
+        generation: u64,
+        ordered: bool,
+        event_timeout: Duration,
+        pool: WorkerPool,
+    ) -> Arc<Live> {
+        Arc::new(Live {
+            worker,
+            generation,
+            ordered,
+            event_timeout,
+            pool,
+            in_flight: Mutex::new(VecDeque::new()),
+            changed: Notify::new(),
+        })
+    }
+
+    /// Writes events as they are handed over, several per write when they queue up.
+    /// Returns the job queue so events never written can be handed on.
+    pub(crate) async fn write_events(
+        self: Arc<Self>,
+        mut writer: WriteHalf,
+        codec: CodecKind,
+        mut jobs: mpsc::UnboundedReceiver<Job>,
+        stop: CancellationToken,
+    ) -> mpsc::UnboundedReceiver<Job> {
+        let mut codec = WireCodec::new(codec);
+        let mut buf = BytesMut::with_capacity(READ_CHUNK);
+        let stopping = self.pool.stopping().clone();
+        loop {
+            let job = tokio::select! {
+                biased;
+                _ = stop.cancelled() => return jobs,
+                _ = stopping.cancelled() => break,
+                job = jobs.recv() => job,
+            };
+            let Some(job) = job else { break };
+            self.stage(job, &mut codec, &mut buf);
+            while buf.len() < WRITE_BATCH_BYTES {
+                match jobs.try_recv() {
+                    Ok(job) => self.stage(job, &mut codec, &mut buf),
+                    Err(_) => break,
+                }
+            }
+            self.changed.notify_one();
+            if writer.write_all(&buf).await.is_err() {
+                // The reader sees the broken stream and ends the connection.
+                return jobs;
+            }
+            buf.clear();
+            if buf.capacity() > 4 * WRITE_BATCH_BYTES {
+                buf = BytesMut::with_capacity(READ_CHUNK);
+            }
+        }
+        // Stopping: ask the wrapper to finish what it has and leave.
+        buf.clear();
+        if codec.encode(&Message::Shutdown, &mut buf).is_ok() {
+            let _ = writer.write_all(&buf).await;
+        }
+        let _ = writer.shutdown().await;
+        jobs
+    }
+
+    /// Encodes one event into the outgoing batch and records it as in flight.
+    fn stage(&self, mut job: Job, codec: &mut WireCodec, buf: &mut BytesMut) {
+        let now = Instant::now();
+        job.event.deadline = unix_millis(SystemTime::now() + self.event_timeout);
+        let mark = buf.len();
+        if let Err(err) = codec.encode_event(&job.event, buf) {
+            buf.truncate(mark);
+            let _ = job
+                .reply
+                .send(Outcome::Failed(DispatchError::Unencodable(err.to_string())));
+            self.pool.release(self.worker, self.generation);
+            return;
+        }
+        let mut in_flight = self.in_flight.lock().expect("in-flight lock");
+        let started = (!self.ordered || in_flight.is_empty()).then_some(now);
+        in_flight.push_back(Pending {
+            event: job.event,
+            reply: job.reply,
+            started,
+        });
+    }
+
+    /// Reads responses and logs until the connection ends, the oldest event overruns its
+    /// timeout, or (when stopping) the grace period runs out.
+    pub(crate) async fn read_responses(&self, frames: &mut FrameReader) -> End {
+        let stopping = self.pool.stopping().clone();
+        let mut leave_by: Option<Instant> = None;
+        loop {
+            let deadline = self.next_deadline();
+            tokio::select! {
+                frame = frames.next() => match frame {
+                    Ok(Some(Message::Response(response))) => {
+                        if let Err(problem) = self.resolve(response) {
+                            return End::Broken(problem);
+                        }
+                    }
+                    Ok(Some(Message::Log(log))) => emit_log(self.worker, &log),
+                    Ok(Some(Message::Metric(metric))) => {
+                        tracing::debug!(worker = self.worker, name = %metric.name, value = metric.value, "metric");
+                    }
+                    Ok(Some(Message::Pong(_))) => {}
+                    Ok(Some(other)) => {
+                        return End::Broken(format!(
+                            "sent a {} message after ready",
+                            other.kind().name()
+                        ))
+                    }
+                    Ok(None) => return End::Closed,
+                    Err(err) => return End::Broken(err.to_string()),
+                },
+                _ = sleep_until_some(deadline) => return End::TimedOut,
+                _ = self.changed.notified() => {}
+                _ = stopping.cancelled(), if leave_by.is_none() => {
+                    leave_by = Some(Instant::now() + self.pool.shutdown_grace());
+                }
+                _ = sleep_until_some(leave_by) => return End::Stopping,
+            }
+        }
+    }
+
+    /// Answers the pending event `response` is for.
+    fn resolve(&self, response: Response) -> Result<(), String> {
+        let mut in_flight = self.in_flight.lock().expect("in-flight lock");
+        let Some(index) = in_flight.iter().position(|p| p.event.id == response.id) else {
+            tracing::warn!(
+                worker = self.worker,
+                event = response.id,
+                "response for an unknown event dropped"
+            );
+            return Ok(());
+        };
+        if self.ordered && index != 0 {
+            return Err(format!(
+                "answered event {} before event {}, though it declared concurrency 1",
+                response.id, in_flight[0].event.id
+            ));
+        }
+        let pending = in_flight.remove(index).expect("index is in range");
+        if self.ordered {
+            if let Some(next) = in_flight.front_mut() {
+                next.started = Some(Instant::now());
+            }
+        }
+        drop(in_flight);
+        if let Some(error) = &response.error {
+            tracing::warn!(worker = self.worker, event = response.id, status = response.status, %error, "handler raised");
+        }
+        let _ = pending.reply.send(Outcome::Done(response));
+        self.pool.release(self.worker, self.generation);
+        Ok(())
+    }
+
+    /// When the oldest running event's time is up.
+    fn next_deadline(&self) -> Option<Instant> {
+        let in_flight = self.in_flight.lock().expect("in-flight lock");
+        in_flight
+            .iter()
+            .filter_map(|p| p.started)
+            .min()
+            .map(|started| started + self.event_timeout)
+    }
+
+    /// Takes everything still in flight, leaving the connection empty.
+    pub(crate) fn take_in_flight(&self) -> VecDeque<Pending> {
+        std::mem::take(&mut *self.in_flight.lock().expect("in-flight lock"))
+    }
+}
+
+async fn sleep_until_some(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn unix_millis(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default()
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub(crate) fn now_millis() -> u64 {
+    unix_millis(SystemTime::now())
+}
+
+/// Logs a wrapper's `log` message at its level, with its event and fields.
+pub(crate) fn emit_log(worker: usize, log: &Log) {
+    let fields = if log.fields.is_empty() {
+        String::new()
+    } else {
+        serde_json::to_string(&log.fields).unwrap_or_default()
+    };
+    let event = log.id.unwrap_or_default();
+    let message = &log.message;
+    match log.level.as_str() {
+        "debug" => tracing::debug!(target: "ferrite::handler", worker, event, fields, "{message}"),
+        "warn" | "warning" => {
+            tracing::warn!(target: "ferrite::handler", worker, event, fields, "{message}")
+        }
+        "error" => tracing::error!(target: "ferrite::handler", worker, event, fields, "{message}"),
+        _ => tracing::info!(target: "ferrite::handler", worker, event, fields, "{message}"),
+    }
+}

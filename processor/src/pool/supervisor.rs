@@ -1,0 +1,400 @@
+//! Supervision of one worker: start the wrapper, wait for it to be ready, serve events
+//! until it dies or overruns, settle what it held, and start it again with backoff.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::connection::{emit_log, End, Ended, FrameReader, Live, Pending};
+use super::process::{describe_exit, WrapperProcess};
+use super::{DispatchError, Job, Outcome, PoolConfig, PoolError, WorkerPool};
+use crate::codec::{Hello, Message, PROTOCOL_VERSION};
+use crate::transport::{Endpoint, WriteHalf};
+
+/// Restart delays grow from this ...
+const BACKOFF_START: Duration = Duration::from_millis(100);
+/// ... to at most this ...
+const BACKOFF_MAX: Duration = Duration::from_secs(5);
+/// ... and fall back to an immediate restart once a wrapper has stayed up this long.
+const HEALTHY_RUN: Duration = Duration::from_secs(10);
+/// How long a wrapper that closed its connection gets to exit before it is killed.
+const EXIT_WAIT: Duration = Duration::from_secs(2);
+
+pub(crate) struct Supervisor {
+    worker: usize,
+    endpoint: Endpoint,
+    config: Arc<PoolConfig>,
+    pool: WorkerPool,
+    /// Start-up report: the first ready, or why the worker cannot start.
+    ready: Option<mpsc::Sender<Result<(), PoolError>>>,
+    token: String,
+}
+
+/// A wrapper that has said ready.
+struct Started {
+    process: WrapperProcess,
+    frames: FrameReader,
+    writer: WriteHalf,
+    hello: Hello,
+}
+
+/// Why an incarnation did not reach ready.
+enum StartFailure {
+    /// Worth reporting, and at start-up fatal.
+    Failed(PoolError),
+    /// The pool is stopping.
+    Stopping,
+}
+
+impl Supervisor {
+    pub(crate) fn new(
+        worker: usize,
+        endpoint: Endpoint,
+        config: Arc<PoolConfig>,
+        pool: WorkerPool,
+        ready: mpsc::Sender<Result<(), PoolError>>,
+    ) -> Self {
+        Supervisor {
+            worker,
+            endpoint,
+            config,
+            pool,
+            ready: Some(ready),
+            token: random_token(),
+        }
+    }
+
+    pub(crate) async fn run(mut self) {
+        let stopping = self.pool.stopping().clone();
+        let mut delay = Duration::ZERO;
+        loop {
+            if stopping.is_cancelled() {
+                return;
+            }
+            let began = Instant::now();
+            match self.start().await {
+                Ok(started) => {
+                    if let Some(ready) = self.ready.take() {
+                        let _ = ready.send(Ok(())).await;
+                    }
+                    self.serve(started).await;
+                }
+                Err(StartFailure::Stopping) => return,
+                Err(StartFailure::Failed(error)) => {
+                    let load_error = matches!(error, PoolError::HandlerLoad { .. });
+                    if let Some(ready) = self.ready.take() {
+                        let _ = ready.send(Err(error)).await;
+                        return;
+                    }
+                    if load_error {
+                        // Restarting cannot mend code that does not load: stop the processor.
+                        tracing::error!(worker = self.worker, "{error}");
+                        self.pool.fail(error);
+                        return;
+                    }
+                    tracing::error!(worker = self.worker, "{error}; restarting");
+                }
+            }
+            delay = if began.elapsed() >= HEALTHY_RUN {
+                Duration::ZERO
+            } else if delay.is_zero() {
+                BACKOFF_START
+            } else {
+                (delay * 2).min(BACKOFF_MAX)
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = stopping.cancelled() => return,
+            }
+        }
+    }
+
+    /// Spawns the wrapper and waits until it is ready.
+    async fn start(&self) -> Result<Started, StartFailure> {
+        let function = &self.config.function;
+        let env = self.wrapper_env();
+        let mut process =
+            WrapperProcess::spawn(&self.config.launch, &function.dir, &env, self.worker)
+                .map_err(|err| self.start_failed(err.to_string(), Vec::new()))?;
+        let deadline = Instant::now() + function.readiness_timeout;
+        let stopping = self.pool.stopping().clone();
+        let timeout_reason = || {
+            format!(
+                "not ready within spec.readinessTimeoutSeconds ({} s)",
+                function.readiness_timeout.as_secs()
+            )
+        };
+
+        let accepted = tokio::select! {
+            accepted = self.endpoint.accept() => accepted,
+            status = process.wait() => {
+                let how = status.map(describe_exit).unwrap_or_else(|err| err.to_string());
+                return Err(self.start_failed(format!("wrapper {how} before connecting"), process.stderr_tail()));
+            }
+            _ = tokio::time::sleep_until(deadline) => {
+                process.kill_and_reap().await;
+                return Err(self.start_failed(timeout_reason(), process.stderr_tail()));
+            }
+            _ = stopping.cancelled() => {
+                process.kill_and_reap().await;
+                return Err(StartFailure::Stopping);
+            }
+        };
+        let (reader, writer) = match accepted {
+            Ok(halves) => halves,
+            Err(err) => {
+                process.kill_and_reap().await;
+                return Err(
+                    self.start_failed(format!("accept failed: {err}"), process.stderr_tail())
+                );
+            }
+        };
+        let mut frames = FrameReader::new(reader, function.codec);
+        let mut hello: Option<Hello> = None;
+        loop {
+            let frame = tokio::select! {
+                frame = frames.next() => frame,
+                _ = tokio::time::sleep_until(deadline) => {
+                    process.kill_and_reap().await;
+                    return Err(self.start_failed(timeout_reason(), process.stderr_tail()));
+                }
+                _ = stopping.cancelled() => {
+                    process.kill_and_reap().await;
+                    return Err(StartFailure::Stopping);
+                }
+            };
+            let problem = match (frame, &hello) {
+                (Ok(Some(Message::Hello(h))), None) => match self.check_hello(&h) {
+                    Ok(()) => {
+                        hello = Some(h);
+                        continue;
+                    }
+                    Err(problem) => problem,
+                },
+                (Ok(Some(Message::Log(log))), Some(_)) => {
+                    emit_log(self.worker, &log);
+                    continue;
+                }
+                (Ok(Some(Message::Ready)), Some(_)) => {
+                    let hello = hello.expect("matched Some");
+                    return Ok(Started {
+                        process,
+                        frames,
+                        writer,
+                        hello,
+                    });
+                }
+                (Ok(Some(Message::InitError(init))), Some(_)) => {
+                    let _ = tokio::time::timeout(EXIT_WAIT, process.wait()).await;
+                    process.kill_and_reap().await;
+                    return Err(StartFailure::Failed(PoolError::HandlerLoad {
+                        worker: self.worker,
+                        message: init.message,
+                        detail: init.detail,
+                    }));
+                }
+                (Ok(Some(other)), None) => format!("sent {} before hello", other.kind().name()),
+                (Ok(Some(other)), Some(_)) => format!("sent {} before ready", other.kind().name()),
+                (Ok(None), _) => {
+                    let how = match tokio::time::timeout(EXIT_WAIT, process.wait()).await {
+                        Ok(Ok(status)) => describe_exit(status),
+                        _ => process.kill_and_reap().await,
+                    };
+                    format!("wrapper {how} before it was ready")
+                }
+                (Err(err), _) => format!("broke the protocol during start-up: {err}"),
+            };
+            process.kill_and_reap().await;
+            return Err(self.start_failed(problem, process.stderr_tail()));
+        }
+    }
+
+    fn check_hello(&self, hello: &Hello) -> Result<(), String> {
+        if hello.token != self.token {
+            return Err(
+                "hello carried a wrong token (is another process connecting to the worker socket?)"
+                    .into(),
+            );
+        }
+        if hello.protocol != PROTOCOL_VERSION {
+            return Err(format!(
+                "wrapper speaks protocol {}, this processor speaks {PROTOCOL_VERSION}",
+                hello.protocol
+            ));
+        }
+        if hello.concurrency == 0 {
+            return Err("hello declared concurrency 0".into());
+        }
+        Ok(())
+    }
+
+    fn start_failed(&self, reason: String, stderr: Vec<String>) -> StartFailure {
+        StartFailure::Failed(PoolError::Start {
+            worker: self.worker,
+            reason,
+            stderr,
+        })
+    }
+
+    fn wrapper_env(&self) -> Vec<(String, String)> {
+        let function = &self.config.function;
+        let mut env = function.env.clone();
+        env.extend(
+            [
+                ("FERRITE_PROTOCOL", PROTOCOL_VERSION.to_string()),
+                ("FERRITE_TRANSPORT", self.endpoint.kind().name().to_owned()),
+                ("FERRITE_ADDRESS", self.endpoint.address()),
+                ("FERRITE_CODEC", function.codec.name().to_owned()),
+                ("FERRITE_TOKEN", self.token.clone()),
+                ("FERRITE_HANDLER", function.handler.clone()),
+                ("FERRITE_FUNCTION_DIR", function.dir.display().to_string()),
+                ("FERRITE_FUNCTION_NAME", function.name.clone()),
+                ("FERRITE_WORKER_ID", self.worker.to_string()),
+                ("FERRITE_LOG_LEVEL", self.config.log_level.clone()),
+            ]
+            .map(|(name, value)| (name.to_owned(), value)),
+        );
+        env
+    }
+
+    /// Serves events on a ready wrapper until the connection ends, then settles every
+    /// event it held and makes sure the process is gone.
+    async fn serve(&self, started: Started) {
+        let Started {
+            mut process,
+            mut frames,
+            writer,
+            hello,
+        } = started;
+        let function = &self.config.function;
+        let ordered = hello.concurrency == 1;
+        let limit = if ordered {
+            super::PIPELINE_DEPTH
+        } else {
+            hello.concurrency as usize
+        };
+        let (jobs_tx, jobs_rx) = mpsc::unbounded_channel();
+        let generation = self.pool.worker_up(self.worker, jobs_tx, limit);
+        tracing::info!(
+            worker = self.worker,
+            pid = process.pid(),
+            runtime = %hello.runtime,
+            version = %hello.runtime_version,
+            concurrency = hello.concurrency,
+            "worker ready"
+        );
+        let live = Live::new(
+            self.worker,
+            generation,
+            ordered,
+            function.event_timeout,
+            self.pool.clone(),
+        );
+        let stop_writer = CancellationToken::new();
+        let writer_task = tokio::spawn(live.clone().write_events(
+            writer,
+            function.codec,
+            jobs_rx,
+            stop_writer.clone(),
+        ));
+        let end = live.read_responses(&mut frames).await;
+
+        // No new events for this incarnation; events not yet written go elsewhere.
+        self.pool.worker_down(self.worker, generation);
+        stop_writer.cancel();
+        if let Ok(mut jobs) = writer_task.await {
+            jobs.close();
+            while let Ok(Job { event, reply }) = jobs.try_recv() {
+                let _ = reply.send(Outcome::Redispatch(event));
+            }
+        }
+        let ended = Ended {
+            end,
+            in_flight: live.take_in_flight(),
+        };
+        self.settle(ended, &mut process).await;
+    }
+
+    /// Answers or hands on each event the dead connection held, and reaps the process.
+    async fn settle(&self, ended: Ended, process: &mut WrapperProcess) {
+        let pid = process.pid();
+        let worker = self.worker;
+        let Ended { end, mut in_flight } = ended;
+        let how = match &end {
+            End::Closed => match tokio::time::timeout(EXIT_WAIT, process.wait()).await {
+                Ok(Ok(status)) => {
+                    process.kill_group();
+                    describe_exit(status)
+                }
+                _ => {
+                    process.kill_and_reap().await;
+                    "closed its connection".to_owned()
+                }
+            },
+            End::Broken(problem) => {
+                let exit = process.kill_and_reap().await;
+                format!("broke the protocol ({problem}) and {exit}")
+            }
+            End::TimedOut | End::Stopping => process.kill_and_reap().await,
+        };
+        match &end {
+            End::Stopping => tracing::info!(worker, pid, "worker stopped ({how})"),
+            _ if self.pool.stopping().is_cancelled() && in_flight.is_empty() => {
+                tracing::info!(worker, pid, "worker stopped ({how})")
+            }
+            End::TimedOut => {
+                tracing::warn!(worker, pid, "worker killed after an event timeout ({how})")
+            }
+            _ => tracing::warn!(worker, pid, "worker {how}"),
+        }
+
+        // The event the wrapper was running when it ended: for an in-order wrapper the
+        // oldest one; for a concurrent one every event may have been running.
+        let running: Vec<Pending> = if self.ordered_settle(&in_flight) {
+            in_flight.pop_front().into_iter().collect()
+        } else {
+            in_flight.drain(..).collect()
+        };
+        let timeout = self.config.function.event_timeout;
+        for (index, pending) in running.into_iter().enumerate() {
+            let id = pending.event.id;
+            let error = match &end {
+                End::TimedOut if index == 0 => DispatchError::Timeout {
+                    id,
+                    worker,
+                    timeout,
+                },
+                End::Stopping => DispatchError::ShuttingDown,
+                _ => DispatchError::WorkerDied {
+                    id,
+                    worker,
+                    pid,
+                    how: how.clone(),
+                },
+            };
+            let _ = pending.reply.send(Outcome::Failed(error));
+        }
+        for pending in in_flight {
+            let _ = pending.reply.send(Outcome::Redispatch(pending.event));
+        }
+    }
+
+    /// Whether the in-flight set is from an in-order wrapper: only then are the events
+    /// behind the oldest known not to have started.
+    fn ordered_settle(&self, in_flight: &std::collections::VecDeque<Pending>) -> bool {
+        in_flight
+            .iter()
+            .skip(1)
+            .all(|pending| pending.started.is_none())
+    }
+}
+
+/// A random hex token the wrapper must echo, so a stranger's connection is refused.
+fn random_token() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the OS provides random bytes");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,166 @@
+//! Runtimes: how to launch each language's wrapper. A runtime is not a trait object: it
+//! is a closed set chosen from `spec.runtime`, each one file and one arm of the matches
+//! here. The wrapper it launches then speaks the protocol like any other.
+
+mod python;
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// A language runtime ferrite can run handlers in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runtime {
+    /// CPython 3, `wrappers/python`.
+    Python,
+}
+
+/// nuclio runtimes this build does not run yet; named so their error says "not yet"
+/// rather than "unknown".
+const NOT_YET: &[&str] = &[
+    "pypy",
+    "pypy3",
+    "nodejs",
+    "java",
+    "dotnetcore",
+    "dotnet",
+    "shell",
+    "golang",
+    "ruby",
+];
+
+impl FromStr for Runtime {
+    type Err = String;
+
+    /// Accepts nuclio's names, with or without a `:version` suffix (`python:3.11`).
+    fn from_str(text: &str) -> Result<Self, String> {
+        let base = text.split(':').next().unwrap_or_default().trim();
+        match base {
+            "python" | "python3" => Ok(Runtime::Python),
+            other if NOT_YET.contains(&other) => Err(format!(
+                "runtime {text:?} is not supported by this ferrite yet (supported: {})",
+                Runtime::NAMES.join(", ")
+            )),
+            _ => Err(format!(
+                "unknown runtime {text:?}; expected one of: {}",
+                Runtime::NAMES.join(", ")
+            )),
+        }
+    }
+}
+
+/// How to start one wrapper process.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    /// The interpreter or executable.
+    pub program: PathBuf,
+    /// Its arguments.
+    pub args: Vec<OsString>,
+    /// Environment the runtime needs (before the spec's own `env`).
+    pub env: Vec<(String, OsString)>,
+}
+
+/// Why a runtime cannot be launched on this machine.
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    /// The interpreter is not installed.
+    #[error("runtime {runtime} needs the `{command}` command, which is not on PATH ({hint})")]
+    MissingCommand {
+        /// Runtime name.
+        runtime: &'static str,
+        /// What was looked for.
+        command: String,
+        /// How to get it.
+        hint: &'static str,
+    },
+    /// ferrite's own wrapper files are missing.
+    #[error("cannot find ferrite's {what} (looked in {looked}); set FERRITE_HOME to the directory holding wrappers/ and the SDKs")]
+    MissingFiles {
+        /// The file looked for.
+        what: String,
+        /// Where.
+        looked: String,
+    },
+}
+
+impl Runtime {
+    /// Names accepted in `spec.runtime`.
+    pub const NAMES: &'static [&'static str] = &["python"];
+
+    /// Every runtime this build has.
+    pub const ALL: [Runtime; 1] = [Runtime::Python];
+
+    /// The runtime's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Runtime::Python => "python",
+        }
+    }
+
+    /// Checks that `handler` has this runtime's form and that its code is in `dir`.
+    pub fn check_handler(self, handler: &str, dir: &Path) -> Result<(), String> {
+        match self {
+            Runtime::Python => python::check_handler(handler, dir),
+        }
+    }
+
+    /// How to start this runtime's wrapper, with ferrite's files found under `home`.
+    pub fn launch(self, home: &Path) -> Result<Launch, LaunchError> {
+        match self {
+            Runtime::Python => python::launch(home),
+        }
+    }
+}
+
+/// Where ferrite's wrappers and SDKs are: `$FERRITE_HOME`, else the nearest ancestor of the
+/// running executable that holds `wrappers/` (so a build in `target/release` finds the
+/// checkout it came from), else `/usr/share/ferrite`.
+pub fn locate_home() -> Result<PathBuf, LaunchError> {
+    if let Some(home) = std::env::var_os("FERRITE_HOME") {
+        let home = PathBuf::from(home);
+        return if home.join("wrappers").is_dir() {
+            Ok(home)
+        } else {
+            Err(LaunchError::MissingFiles {
+                what: "wrappers directory".into(),
+                looked: format!("FERRITE_HOME={}", home.display()),
+            })
+        };
+    }
+    let exe = std::env::current_exe().ok();
+    let ancestors = exe.iter().flat_map(|exe| exe.ancestors().skip(1));
+    let candidates: Vec<PathBuf> = ancestors
+        .map(Path::to_path_buf)
+        .chain(std::iter::once(PathBuf::from("/usr/share/ferrite")))
+        .collect();
+    candidates
+        .iter()
+        .find(|dir| dir.join("wrappers").is_dir())
+        .cloned()
+        .ok_or_else(|| LaunchError::MissingFiles {
+            what: "wrappers directory".into(),
+            looked: candidates
+                .iter()
+                .map(|dir| dir.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+}
+
+/// Finds `command` on PATH, as a shell would.
+pub(crate) fn find_on_path(command: &str) -> Option<PathBuf> {
+    if command.contains('/') {
+        let path = PathBuf::from(command);
+        return path.is_file().then_some(path);
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(command))
+        .find(|path| is_executable(path))
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    path.metadata()
+        .map(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
+}

@@ -1,0 +1,305 @@
+use std::path::Path;
+use std::time::Duration;
+
+use super::*;
+
+const MINIMAL: &str = "
+metadata:
+  name: hello
+spec:
+  runtime: python
+  handler: main:handler
+";
+
+/// A function directory holding `main.py` and the given spec.
+fn function_dir(spec: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.py"),
+        "def handler(context, event):\n    return ''\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join(SPEC_FILE_NAME), spec).unwrap();
+    dir
+}
+
+fn load_text(spec: &str) -> Result<Loaded, SpecError> {
+    let dir = function_dir(spec);
+    load(dir.path(), &Overrides::default())
+}
+
+/// The key path and message of an `Invalid` error.
+fn invalid(spec: &str) -> (String, String) {
+    match load_text(spec) {
+        Err(SpecError::Invalid { key, message, .. }) => (key, message),
+        other => panic!("expected an invalid-spec error, got {other:?}"),
+    }
+}
+
+#[test]
+fn minimal_spec_gets_defaults() {
+    let function = load_text(MINIMAL).unwrap().function;
+    assert_eq!(function.name, "hello");
+    assert_eq!(function.runtime, Runtime::Python);
+    assert_eq!(function.event_timeout, Duration::from_secs(60));
+    assert_eq!(function.readiness_timeout, Duration::from_secs(60));
+    assert_eq!(function.codec, CodecKind::Msgpack);
+    assert_eq!(function.transport, TransportKind::Unix);
+    assert_eq!(
+        function.http,
+        HttpTrigger {
+            name: "default-http".into(),
+            port: 8080,
+            workers: 1,
+            worker_availability_timeout: Duration::from_secs(10),
+            max_request_body_size: 32 * 1024 * 1024,
+        }
+    );
+}
+
+#[test]
+fn a_real_nuclio_spec_loads_and_reports_what_it_ignores() {
+    let spec = r#"
+apiVersion: "nuclio.io/v1beta1"
+kind: NuclioFunction
+metadata:
+  name: echo
+  namespace: nuclio
+  labels: {team: a}
+spec:
+  description: echoes
+  runtime: "python:3.9"
+  handler: main:handler
+  minReplicas: 1
+  maxReplicas: 4
+  build:
+    commands: ["pip install requests"]
+  env:
+    - name: GREETING
+      value: hi
+    - name: SECRET
+      valueFrom: {secretKeyRef: {name: s, key: k}}
+  eventTimeout: 1m30s
+  readinessTimeoutSeconds: 30
+  triggers:
+    web:
+      kind: http
+      maxWorkers: 3
+      workerAvailabilityTimeoutMilliseconds: 250
+      class: sync
+      attributes:
+        port: 9000
+        maxRequestBodySize: 1024
+        ingresses: {}
+    tick:
+      kind: cron
+      attributes: {interval: 10s}
+  wire:
+    codec: json
+    transport: tcp
+status:
+  state: ready
+"#;
+    let loaded = load_text(spec).unwrap();
+    let function = loaded.function;
+    assert_eq!(function.name, "echo");
+    assert_eq!(
+        function.env,
+        vec![
+            ("GREETING".to_owned(), "hi".to_owned()),
+            ("SECRET".to_owned(), String::new())
+        ]
+    );
+    assert_eq!(function.event_timeout, Duration::from_secs(90));
+    assert_eq!(function.readiness_timeout, Duration::from_secs(30));
+    assert_eq!(function.http.name, "web");
+    assert_eq!(function.http.port, 9000);
+    assert_eq!(function.http.workers, 3);
+    assert_eq!(
+        function.http.worker_availability_timeout,
+        Duration::from_millis(250)
+    );
+    assert_eq!(function.http.max_request_body_size, 1024);
+    assert_eq!(function.codec, CodecKind::Json);
+    assert_eq!(function.transport, TransportKind::Tcp);
+    for key in [
+        "status",
+        "metadata.namespace",
+        "metadata.labels",
+        "spec.description",
+        "spec.minReplicas",
+        "spec.maxReplicas",
+        "spec.build",
+        "spec.env[1].valueFrom",
+        "spec.triggers.web.class",
+        "spec.triggers.web.attributes.ingresses",
+    ] {
+        assert!(
+            loaded.ignored.iter().any(|k| k == key),
+            "{key} not reported in {:?}",
+            loaded.ignored
+        );
+    }
+    assert!(loaded
+        .ignored
+        .iter()
+        .any(|k| k.starts_with("spec.triggers.tick:")));
+}
+
+#[test]
+fn unknown_keys_are_named_by_path() {
+    let (key, message) = invalid(&format!("{MINIMAL}  handlr: x\n"));
+    assert_eq!(key, "spec.handlr");
+    assert!(message.contains("unknown field `handlr`"), "{message}");
+
+    let (key, _) = invalid(&format!(
+        "{MINIMAL}  triggers:\n    web:\n      kind: http\n      attributes:\n        prot: 1\n"
+    ));
+    assert_eq!(key, "spec.triggers.web.attributes.prot");
+
+    let (key, _) = invalid(&format!("{MINIMAL}  env:\n    - name: A\n      vale: b\n"));
+    assert_eq!(key, "spec.env[0].vale");
+}
+
+#[test]
+fn wrong_types_and_values_name_the_field() {
+    let (key, message) = invalid(&format!(
+        "{MINIMAL}  triggers:\n    web:\n      kind: http\n      numWorkers: many\n"
+    ));
+    assert_eq!(key, "spec.triggers.web.numWorkers");
+    assert!(message.contains("invalid type"), "{message}");
+
+    let (key, message) = invalid(&format!(
+        "{MINIMAL}  triggers:\n    web:\n      kind: http\n      numWorkers: 0\n"
+    ));
+    assert_eq!(key, "spec.triggers.web.numWorkers");
+    assert!(message.contains("from 1 to"), "{message}");
+
+    let (key, message) = invalid(&format!("{MINIMAL}  wire:\n    codec: xml\n"));
+    assert_eq!(key, "spec.wire.codec");
+    assert!(
+        message.contains("json") && message.contains("msgpack"),
+        "{message}"
+    );
+
+    let (key, message) = invalid(&format!("{MINIMAL}  eventTimeout: 5 seconds\n"));
+    assert_eq!(key, "spec.eventTimeout");
+    assert!(message.contains("unknown unit"), "{message}");
+
+    let (key, _) = invalid(&format!(
+        "{MINIMAL}  triggers:\n    web:\n      kind: carrier-pigeon\n"
+    ));
+    assert_eq!(key, "spec.triggers.web.kind");
+
+    let (key, message) = invalid(&format!("{MINIMAL}  env:\n    - name: FERRITE_TOKEN\n"));
+    assert_eq!(key, "spec.env[0].name");
+    assert!(message.contains("reserved"), "{message}");
+}
+
+#[test]
+fn runtimes_are_checked() {
+    let (key, message) = invalid(&MINIMAL.replace("runtime: python", "runtime: cobol"));
+    assert_eq!(key, "spec.runtime");
+    assert!(message.contains("unknown runtime \"cobol\""), "{message}");
+
+    let (_, message) = invalid(&MINIMAL.replace("runtime: python", "runtime: golang"));
+    assert!(
+        message.contains("not supported by this ferrite yet"),
+        "{message}"
+    );
+}
+
+#[test]
+fn the_handler_must_exist_and_have_python_form() {
+    let (key, message) = invalid(&MINIMAL.replace("main:handler", "missing:handler"));
+    assert_eq!(key, "spec.handler");
+    assert!(message.contains("missing.py"), "{message}");
+
+    let (_, message) = invalid(&MINIMAL.replace("main:handler", "main.handler"));
+    assert!(message.contains("module:function"), "{message}");
+}
+
+#[test]
+fn max_workers_is_the_old_name_of_num_workers() {
+    let spec = format!("{MINIMAL}  triggers:\n    web:\n      kind: http\n      maxWorkers: 5\n");
+    assert_eq!(load_text(&spec).unwrap().function.http.workers, 5);
+    let (key, _) = invalid(&format!(
+        "{MINIMAL}  triggers:\n    web:\n      kind: http\n      maxWorkers: 5\n      numWorkers: 2\n"
+    ));
+    assert_eq!(key, "spec.triggers.web.maxWorkers");
+}
+
+#[test]
+fn flags_override_the_spec() {
+    let dir = function_dir(&format!(
+        "{MINIMAL}  triggers:\n    web:\n      kind: http\n      numWorkers: 2\n      attributes: {{port: 9000}}\n"
+    ));
+    let overrides = Overrides {
+        port: Some(0),
+        workers: Some(4),
+        codec: Some(CodecKind::Json),
+        transport: Some(TransportKind::Tcp),
+    };
+    let function = load(&dir.path().join(SPEC_FILE_NAME), &overrides)
+        .unwrap()
+        .function;
+    assert_eq!(function.http.port, 0);
+    assert_eq!(function.http.workers, 4);
+    assert_eq!(function.codec, CodecKind::Json);
+    assert_eq!(function.transport, TransportKind::Tcp);
+}
+
+#[test]
+fn unreadable_and_malformed_files_are_reported() {
+    let err = load(
+        Path::new("/nonexistent/function.yaml"),
+        &Overrides::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, SpecError::Read { .. }), "{err}");
+
+    let err = load_text("spec: [unclosed\n").unwrap_err();
+    assert!(matches!(err, SpecError::Yaml { .. }), "{err}");
+    assert!(err.to_string().contains("line"), "{err}");
+
+    let (key, message) = invalid("");
+    assert_eq!(key, "(document)");
+    assert!(message.contains("empty"), "{message}");
+
+    let (key, _) = invalid("metadata: {name: x}\n");
+    assert_eq!(key, "(document)");
+}
+
+#[test]
+fn config_round_trips_through_yaml_and_json() {
+    let spec = format!(
+        "{MINIMAL}  eventTimeout: 5s\n  env:\n    - {{name: A, value: b}}\n  triggers:\n    web:\n      kind: http\n      numWorkers: 2\n      attributes: {{port: 0}}\n  wire: {{codec: json, transport: tcp}}\n"
+    );
+    let (config, _) = parse(&spec).unwrap();
+    let yaml = serde_yaml_ng::to_string(&config).unwrap();
+    assert_eq!(parse(&yaml).unwrap().0, config);
+    let json = serde_json::to_string(&config).unwrap();
+    assert_eq!(
+        serde_json::from_str::<FunctionConfig>(&json).unwrap(),
+        config
+    );
+}
+
+#[test]
+fn committed_json_schema_is_current() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas/function.schema.json");
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    let current = serde_json::to_string_pretty(&json_schema()).unwrap() + "\n";
+    assert!(
+        committed == current,
+        "{} is stale; regenerate it with `cargo run -q -p ferrite -- schema > schemas/function.schema.json`",
+        path.display()
+    );
+}
+
+#[test]
+fn schema_lists_ignored_nuclio_keys() {
+    let schema = json_schema();
+    assert!(schema["$defs"]["FunctionSpec"]["properties"]["minReplicas"].is_object());
+    assert!(schema["$defs"]["FunctionSpec"]["properties"]["handler"].is_object());
+}
