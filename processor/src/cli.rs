@@ -30,8 +30,30 @@ pub struct Cli {
 pub enum Command {
     /// Serve a function: start its workers, then its HTTP trigger.
     Run(RunArgs),
+    /// Run the runtime conformance suite: every case, per runtime × codec × transport.
+    Conformance(ConformanceArgs),
     /// Print the JSON Schema of function.yaml.
     Schema,
+}
+
+/// `ferrite conformance`.
+#[derive(Debug, clap::Args)]
+pub struct ConformanceArgs {
+    /// Runtimes to run (repeatable); default: every runtime of this build.
+    #[arg(long = "runtime")]
+    pub runtimes: Vec<String>,
+    /// Codecs (repeatable); default: all.
+    #[arg(long = "codec", value_enum)]
+    pub codecs: Vec<CodecKind>,
+    /// Transports (repeatable); default: all.
+    #[arg(long = "transport", value_enum)]
+    pub transports: Vec<TransportKind>,
+    /// Case ids (repeatable); default: all.
+    #[arg(long = "case")]
+    pub cases: Vec<String>,
+    /// The suite directory (holding cases.yaml and functions/); default: tests/conformance.
+    #[arg(long)]
+    pub suite: Option<PathBuf>,
 }
 
 /// `ferrite run`.
@@ -71,6 +93,7 @@ pub async fn main(cli: Cli) -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Run(args) => run(args).await,
+        Command::Conformance(args) => conformance(args).await,
     }
 }
 
@@ -127,12 +150,32 @@ async fn run(args: RunArgs) -> ExitCode {
     }
 }
 
+async fn conformance(args: ConformanceArgs) -> ExitCode {
+    let options = crate::conformance::Options {
+        runtimes: args.runtimes,
+        codecs: args.codecs,
+        transports: args.transports,
+        cases: args.cases,
+        suite: args.suite,
+    };
+    match crate::conformance::run(options).await {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(EXIT_FAILED),
+        Err(err) => {
+            eprintln!("ferrite: error: {err}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
 fn init_tracing(level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("FERRITE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 }
 

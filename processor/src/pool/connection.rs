@@ -295,11 +295,17 @@ pub(crate) fn emit_log(worker: usize, log: &Log) {
     let event = log.id.unwrap_or_default();
     let message = &log.message;
     match log.level.as_str() {
-        "debug" => tracing::debug!(target: "ferrite::handler", worker, event, fields, "{message}"),
-        "warn" | "warning" => {
-            tracing::warn!(target: "ferrite::handler", worker, event, fields, "{message}")
+        "debug" => {
+            tracing::debug!(target: "ferrite::handler", worker, event, fields = %fields, "{message}")
         }
-        "error" => tracing::error!(target: "ferrite::handler", worker, event, fields, "{message}"),
-        _ => tracing::info!(target: "ferrite::handler", worker, event, fields, "{message}"),
+        "warn" | "warning" => {
+            tracing::warn!(target: "ferrite::handler", worker, event, fields = %fields, "{message}")
+        }
+        "error" => {
+            tracing::error!(target: "ferrite::handler", worker, event, fields = %fields, "{message}")
+        }
+        _ => {
+            tracing::info!(target: "ferrite::handler", worker, event, fields = %fields, "{message}")
+        }
     }
 }

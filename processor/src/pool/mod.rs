@@ -207,6 +207,7 @@ impl WorkerPool {
             .prefix("ferrite-")
             .tempdir()
             .map_err(|err| PoolError::Io(err.to_string()))?;
+        tracing::info!("worker sockets in {}", socket_dir.path().display());
         let mut endpoints = Vec::with_capacity(workers);
         for worker in 0..workers {
             let endpoint = Endpoint::bind(function.transport, socket_dir.path(), worker)

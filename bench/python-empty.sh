@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Measures ferrite serving an empty Python function against a bare hyper "hello" server,
+# in one run with the same wrk settings, and prints a markdown table of requests/s,
+# p50/p99 latency and the ratio of each target to the baseline. See bench/README.md.
+#
+# Knobs (environment):
+#   CONNECTIONS=64      wrk connections
+#   THREADS=1           wrk threads (wrk shares the machine's 2 cores with the server)
+#   DURATION=10s        measured run per target
+#   WARMUP=3s           unmeasured run per target before it (0 to skip)
+#   READY_TIMEOUT=60    seconds to wait for a server to print its URL
+#   TARGETS="baseline ferrite-1w ferrite-2w"   which targets to run, in this order
+#   BUILD=1             0 to use the binaries already in target/release
+#   OUT=                also write the table to this file
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+
+CONNECTIONS=${CONNECTIONS:-64}
+THREADS=${THREADS:-1}
+DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-3s}
+READY_TIMEOUT=${READY_TIMEOUT:-60}
+TARGETS=${TARGETS:-baseline ferrite-1w ferrite-2w}
+BUILD=${BUILD:-1}
+OUT=${OUT:-}
+BIN=${CARGO_TARGET_DIR:-target}/release
+FUNCTION=bench/functions/python-empty
+
+# target_command TARGET: sets COMMAND to the target's command line.
+target_command() {
+    case $1 in
+        baseline) COMMAND=("$BIN/ferrite-baseline" --port 0) ;;
+        ferrite-1w) COMMAND=("$BIN/ferrite" run "$FUNCTION" --port 0 --workers 1 --codec msgpack --transport unix) ;;
+        ferrite-2w) COMMAND=("$BIN/ferrite" run "$FUNCTION" --port 0 --workers 2 --codec msgpack --transport unix) ;;
+        *)
+            echo "unknown target $1 (known: baseline ferrite-1w ferrite-2w)" >&2
+            return 1
+            ;;
+    esac
+}
+
+for target in $TARGETS; do target_command "$target"; done
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ferrite-bench.XXXXXX")
+# shellcheck disable=SC2317  # called by the EXIT trap
+cleanup() {
+    local status=$?
+    stop_all_servers
+    if ((status == 0)); then
+        rm -rf "$WORK"
+    else
+        echo "logs and wrk output kept in $WORK" >&2
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if [[ $BUILD != 0 ]]; then
+    packages=(-p ferrite-baseline)
+    [[ " $TARGETS " == *" ferrite-"* ]] && packages+=(-p ferrite)
+    cargo build --release "${packages[@]}"
+fi
+ensure_wrk
+
+echo "# python-empty: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)," \
+    "wrk -t $THREADS -c $CONNECTIONS -d $DURATION (warm-up $WARMUP)" >&2
+
+declare -A rps p50 p99 errors
+for target in $TARGETS; do
+    target_command "$target"
+    echo "## $target: ${COMMAND[*]}" >&2
+    start_server "$target" "$WORK" "${COMMAND[@]}"
+    pid=$SERVER_PID
+    url=$(wait_for_url "$target" "$WORK" "$pid" "$READY_TIMEOUT")
+    run_wrk "$url" "$WORK/$target.wrk"
+    stop_server "$target" "$pid"
+    result=$(parse_wrk "$WORK/$target.wrk")
+    read -r rps["$target"] p50["$target"] p99["$target"] errors["$target"] <<<"$result"
+    echo "   ${rps[$target]} requests/s, p50 ${p50[$target]} ms, p99 ${p99[$target]} ms, ${errors[$target]} errors" >&2
+done
+
+# ratio TARGET: its requests/s over the baseline's, or n/a without a baseline.
+ratio() {
+    if [[ -n ${rps[baseline]:-} && ${rps[baseline]} != 0 ]]; then
+        awk -v a="${rps[$1]}" -v b="${rps[baseline]}" 'BEGIN { printf "%.2f", a / b }'
+    else
+        echo n/a
+    fi
+}
+
+table() {
+    echo "| target | requests/s | p50 (ms) | p99 (ms) | errors | ratio to baseline |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+    for target in $TARGETS; do
+        echo "| $target | ${rps[$target]} | ${p50[$target]} | ${p99[$target]} | ${errors[$target]} | $(ratio "$target") |"
+    done
+    if [[ -n ${rps[ferrite-1w]:-} && -n ${rps[baseline]:-} ]]; then
+        echo
+        echo "**ferrite, 1 Python worker: $(ratio ferrite-1w) × baseline**" \
+            "(${rps[ferrite-1w]} vs ${rps[baseline]} requests/s)"
+    fi
+}
+
+echo
+table
+[[ -z $OUT ]] || table >"$OUT"
+
+failed=0
+for target in $TARGETS; do
+    if ((errors[$target] > 0)); then
+        echo "warning: $target had ${errors[$target]} errors; see $WORK/$target.wrk" >&2
+        failed=1
+    fi
+done
+exit "$failed"

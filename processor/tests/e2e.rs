@@ -1,0 +1,299 @@
+//! Black-box tests of the real `ferrite` binary with real Python workers over real HTTP.
+//! The runtime × codec × transport behaviour lives in the conformance suite, which the
+//! first test runs; the rest cover what is about the processor as a program: exit codes,
+//! start-up failures, draining on SIGTERM.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const FERRITE: &str = env!("CARGO_BIN_EXE_ferrite");
+
+fn ferrite() -> Command {
+    let mut command = Command::new(FERRITE);
+    command
+        .env_remove("FERRITE_LOG")
+        .env_remove("FERRITE_PYTHON");
+    command
+}
+
+/// A function directory with `main.py` and a spec around it.
+fn function(main_py: &str, spec_extra: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.py"), main_py).unwrap();
+    let spec = format!(
+        "apiVersion: nuclio.io/v1beta1\nkind: NuclioFunction\nmetadata:\n  name: e2e\nspec:\n  runtime: python\n  handler: main:handler\n{spec_extra}"
+    );
+    std::fs::write(dir.path().join("function.yaml"), spec).unwrap();
+    dir
+}
+
+fn run_to_end(command: &mut Command) -> Output {
+    command.stdin(Stdio::null()).output().expect("ferrite runs")
+}
+
+/// `ferrite run` on port 0, returned once it printed its URL.
+struct Running {
+    child: Child,
+    address: String,
+    stderr: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Running {
+    fn start(dir: &Path, args: &[&str]) -> Running {
+        let mut child = ferrite()
+            .arg("run")
+            .arg(dir)
+            .args(["--port", "0"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, stderr) = std::sync::mpsc::channel();
+        let err = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let address = line
+            .split_whitespace()
+            .find_map(|word| word.strip_prefix("http://"))
+            .unwrap_or_else(|| panic!("no URL in {line:?}"))
+            .to_owned();
+        Running {
+            child,
+            address,
+            stderr,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits for a stderr line containing `needle` and returns everything seen so far.
+    fn wait_for_log(&mut self, needle: &str) -> String {
+        let until = Instant::now() + Duration::from_secs(20);
+        while !self.seen.iter().any(|line| line.contains(needle)) {
+            let left = until.saturating_duration_since(Instant::now());
+            match self.stderr.recv_timeout(left) {
+                Ok(line) => self.seen.push(line),
+                Err(_) => panic!(
+                    "no log line with {needle:?}; saw:\n{}",
+                    self.seen.join("\n")
+                ),
+            }
+        }
+        self.seen.join("\n")
+    }
+
+    fn terminate(&mut self) {
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.child.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        )
+        .unwrap();
+    }
+
+    fn wait(&mut self) -> std::process::ExitStatus {
+        let until = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < until, "ferrite did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP/1.1 request on its own connection; returns status and body.
+fn http(address: &str, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nhost: {address}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    let _ = stream.write_all(body);
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no HTTP response: {:?}", String::from_utf8_lossy(&raw)));
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, raw[split + 4..].to_vec())
+}
+
+#[test]
+fn conformance_matrix_passes_for_every_installed_runtime() {
+    let output = run_to_end(ferrite().arg("conformance"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}");
+    assert!(output.status.success(), "conformance failed:\n{stdout}");
+    assert!(
+        !stdout.contains("missing:"),
+        "a runtime the set-up installs is missing:\n{stdout}"
+    );
+}
+
+#[test]
+fn malformed_specs_exit_2_naming_the_key() {
+    let dir = function(
+        "def handler(context, event):\n    return ''\n",
+        "  triggers:\n    web:\n      kind: http\n      numWorkers: lots\n",
+    );
+    let output = run_to_end(ferrite().arg("run").arg(dir.path()));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("spec.triggers.web.numWorkers"), "{stderr}");
+
+    let output = run_to_end(ferrite().arg("run").arg("/nonexistent/function.yaml"));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("cannot read /nonexistent/function.yaml")
+    );
+}
+
+#[test]
+fn a_missing_handler_file_exits_2() {
+    let dir = function("", "");
+    std::fs::remove_file(dir.path().join("main.py")).unwrap();
+    let output = run_to_end(ferrite().arg("run").arg(dir.path()));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("spec.handler") && stderr.contains("main.py"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_missing_interpreter_names_the_command_it_looked_for() {
+    let dir = function("def handler(context, event):\n    return ''\n", "");
+    let output = run_to_end(
+        ferrite()
+            .arg("run")
+            .arg(dir.path())
+            .env("FERRITE_PYTHON", "python-that-is-not-installed"),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("`python-that-is-not-installed`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_handler_that_cannot_load_stops_run_with_the_reason() {
+    let dir = function(
+        "import module_that_does_not_exist_anywhere\n\ndef handler(context, event):\n    return ''\n",
+        "",
+    );
+    let started = Instant::now();
+    let output = run_to_end(ferrite().arg("run").arg(dir.path()).args(["--port", "0"]));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("No module named 'module_that_does_not_exist_anywhere'"),
+        "{stderr}"
+    );
+    // It stops instead of restarting forever.
+    assert!(started.elapsed() < Duration::from_secs(30));
+
+    let dir = function("def handle(context, event):\n    return ''\n", "");
+    let output = run_to_end(ferrite().arg("run").arg(dir.path()).args(["--port", "0"]));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("handler"), "{stderr}");
+}
+
+#[test]
+fn sigterm_drains_requests_in_flight_then_removes_the_sockets() {
+    let dir = function(
+        "import time\n\ndef handler(context, event):\n    context.logger.info('slow-started')\n    time.sleep(1)\n    return 'finished'\n",
+        "  minReplicas: 2\n  eventTimeout: 10s\n",
+    );
+    let mut running = Running::start(dir.path(), &["--log-level", "debug"]);
+    let log = running.wait_for_log("worker ready");
+    let ignored: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("spec.minReplicas"))
+        .collect();
+    assert_eq!(
+        ignored.len(),
+        1,
+        "ignored nuclio keys are reported once:\n{log}"
+    );
+    let socket_dir = running.wait_for_log("worker sockets in");
+    let socket_dir: PathBuf = socket_dir
+        .lines()
+        .find_map(|line| line.split("worker sockets in ").nth(1))
+        .map(|rest| PathBuf::from(rest.split_whitespace().next().unwrap()))
+        .unwrap();
+    assert!(socket_dir.join("worker-0.sock").exists());
+
+    let (status, body) = http(&running.address, "GET", "/__internal/health", b"");
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&body).contains("\"live\":1"));
+
+    let address = running.address.clone();
+    let in_flight = std::thread::spawn(move || http(&address, "POST", "/slow", b"x"));
+    running.wait_for_log("slow-started");
+    running.terminate();
+    let (status, body) = in_flight.join().unwrap();
+    assert_eq!((status, body.as_slice()), (200, &b"finished"[..]));
+    assert!(running.wait().success());
+    assert!(
+        !socket_dir.exists(),
+        "{} was left behind",
+        socket_dir.display()
+    );
+}
+
+#[test]
+fn oversized_bodies_get_413_and_busy_workers_503() {
+    let dir = function(
+        "import time\n\ndef handler(context, event):\n    time.sleep(float(event.fields.get('s', '0')))\n    return 'ok'\n",
+        "  triggers:\n    web:\n      kind: http\n      workerAvailabilityTimeoutMilliseconds: 300\n      attributes:\n        maxRequestBodySize: 1000\n",
+    );
+    let running = Running::start(dir.path(), &[]);
+    let (status, _) = http(&running.address, "POST", "/", &[b'x'; 1001]);
+    assert_eq!(status, 413);
+    let (status, body) = http(&running.address, "POST", "/", &[b'x'; 1000]);
+    assert_eq!((status, body.as_slice()), (200, &b"ok"[..]));
+
+    // One worker takes one running event plus the pipeline's queue; the rest wait 300 ms
+    // for a slot and are turned away.
+    let address = running.address.clone();
+    let requests: Vec<_> = (0..8)
+        .map(|_| {
+            let address = address.clone();
+            std::thread::spawn(move || http(&address, "GET", "/?s=1.5", b"").0)
+        })
+        .collect();
+    let statuses: Vec<u16> = requests.into_iter().map(|r| r.join().unwrap()).collect();
+    assert!(statuses.contains(&503), "{statuses:?}");
+    assert!(statuses.contains(&200), "{statuses:?}");
+}
