@@ -1,0 +1,41 @@
+"""Shared fixtures: codecs by name, and throwaway function directories."""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ferrite_sdk.protocol import JsonCodec, MsgpackCodec
+
+_module_numbers = itertools.count()
+
+
+@pytest.fixture(params=["msgpack", "json"])
+def codec_name(request) -> str:
+    """Runs a test once per codec (the codec conformance tests are written once)."""
+    return request.param
+
+
+@pytest.fixture
+def codec(codec_name):
+    return {"msgpack": MsgpackCodec, "json": JsonCodec}[codec_name]()
+
+
+@pytest.fixture
+def function_dir(tmp_path):
+    """``write(source) -> module name``: a handler module in a fresh directory, under a
+    name no other test used, since imported modules are cached for the session."""
+
+    def write(source: str, name: str = "") -> str:
+        name = name or f"handler_{next(_module_numbers)}"
+        (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
+        return name
+
+    write.path = tmp_path
+    return write

@@ -1,0 +1,150 @@
+"""A stand-in for the ferrite processor: listens like it, starts the real
+``wrappers/python/wrapper.py`` with the ``FERRITE_*`` environment, and speaks the
+protocol through the SDK's own codecs (whose wire bytes ``test_protocol.py`` pins)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from ferrite_sdk.connection import Connection
+from ferrite_sdk.protocol import EVENT, Message, codec_for
+
+REPO = Path(__file__).resolve().parents[2]
+WRAPPER = REPO / "wrappers" / "python" / "wrapper.py"
+SDK_SRC = REPO / "sdk-python" / "src"
+
+#: Generous: a watchdog against hangs, not a measure of speed.
+TIMEOUT = 30.0
+
+
+def event_payload(event_id: int, body: bytes = b"", **fields) -> dict:
+    """An ``event`` message's payload, as the processor sends it."""
+    payload = {
+        "id": event_id,
+        "trigger": {"kind": "http", "name": "web"},
+        "method": "POST",
+        "path": "/echo",
+        "url": "/echo?x=1",
+        "query": {"x": "1"},
+        "headers": {"content-type": "application/octet-stream"},
+        "content_type": "application/octet-stream",
+        "body": body,
+        "timestamp": 1_700_000_000_000,
+        "deadline": 0,
+    }
+    payload.update(fields)
+    return payload
+
+
+class FakeProcessor:
+    """One worker's endpoint plus the wrapper process connected to it."""
+
+    def __init__(
+        self,
+        function_dir: Path,
+        handler: str = "main:handler",
+        transport: str = "unix",
+        codec: str = "msgpack",
+        log_level: str = "debug",
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.codec_name = codec
+        self.token = os.urandom(8).hex()
+        # Short, since unix socket paths are limited to about 100 bytes.
+        self._dir = tempfile.mkdtemp(prefix="ferrite-", dir="/tmp")
+        if transport == "unix":
+            address = os.path.join(self._dir, "worker-0.sock")
+            self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.listener.bind(address)
+        else:
+            self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.listener.bind(("127.0.0.1", 0))
+            address = f"127.0.0.1:{self.listener.getsockname()[1]}"
+        self.listener.listen(1)
+        self.listener.settimeout(TIMEOUT)
+        environ = dict(os.environ)
+        environ.update(env or {})
+        environ.update(
+            {
+                "PYTHONPATH": str(SDK_SRC),
+                "PYTHONUNBUFFERED": "1",
+                "FERRITE_PROTOCOL": "1",
+                "FERRITE_TRANSPORT": transport,
+                "FERRITE_ADDRESS": address,
+                "FERRITE_CODEC": codec,
+                "FERRITE_TOKEN": self.token,
+                "FERRITE_HANDLER": handler,
+                "FERRITE_FUNCTION_DIR": str(function_dir),
+                "FERRITE_FUNCTION_NAME": "test-function",
+                "FERRITE_WORKER_ID": "3",
+                "FERRITE_LOG_LEVEL": log_level,
+            }
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, str(WRAPPER)],
+            cwd=function_dir,
+            env=environ,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        sock, _ = self.listener.accept()
+        sock.settimeout(TIMEOUT)
+        self.conn = Connection(sock, codec_for(codec))
+        self._inbox: list[Message] = []
+
+    def send(self, kind: int, payload: dict) -> None:
+        self.conn.send(self.conn.codec.encode(kind, payload))
+
+    def send_many(self, messages: list[Message]) -> None:
+        """Writes several messages in one go, as a pipelining processor does."""
+        for kind, payload in messages:
+            self.conn.queue(self.conn.codec.encode(kind, payload))
+        self.conn.flush()
+
+    def receive(self) -> Message | None:
+        """The wrapper's next message; ``None`` once it closed the connection."""
+        if not self._inbox:
+            messages = self.conn.receive()
+            if messages is None:
+                return None
+            self._inbox.extend(messages)
+        return self._inbox.pop(0)
+
+    def event(self, event_id: int, body: bytes = b"", **fields) -> None:
+        self.send(EVENT, event_payload(event_id, body, **fields))
+
+    def wait(self) -> int:
+        """The wrapper's exit status; then ``self.stdout`` and ``self.stderr`` hold its
+        output."""
+        try:
+            out, err = self.process.communicate(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            out, err = self.process.communicate()
+        self.stdout = out.decode("utf-8", "replace")
+        self.stderr = err.decode("utf-8", "replace")
+        return self.process.returncode
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+        self.conn.sock.close()
+        self.listener.close()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    def __enter__(self) -> FakeProcessor:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
