@@ -30,13 +30,13 @@ pub struct Event {
     /// Path plus query, as requested.
     pub url: String,
     /// Query parameters, percent-decoded; the first value of a repeated name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::codec::body::null_as_default")]
     pub query: BTreeMap<String, String>,
     /// Headers with lower-case names; repeated headers joined with `, `.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::codec::body::null_as_default")]
     pub headers: BTreeMap<String, String>,
     /// The `content-type` header, or empty.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::codec::body::null_as_default")]
     pub content_type: String,
     /// The payload.
     #[serde(default, with = "crate::codec::body")]
@@ -56,10 +56,10 @@ pub struct Response {
     /// HTTP status code.
     pub status: u16,
     /// Response headers.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::codec::body::null_as_default")]
     pub headers: BTreeMap<String, String>,
     /// Content type; empty means the processor's default.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::codec::body::null_as_default")]
     pub content_type: String,
     /// The body.
     #[serde(default, with = "crate::codec::body")]

@@ -276,7 +276,7 @@ fn sigterm_drains_requests_in_flight_then_removes_the_sockets() {
 fn oversized_bodies_get_413_and_busy_workers_503() {
     let dir = function(
         "import time\n\ndef handler(context, event):\n    time.sleep(float(event.fields.get('s', '0')))\n    return 'ok'\n",
-        "  triggers:\n    web:\n      kind: http\n      workerAvailabilityTimeoutMilliseconds: 300\n      attributes:\n        maxRequestBodySize: 1000\n",
+        "  wire:\n    pipelineDepth: 2\n  triggers:\n    web:\n      kind: http\n      workerAvailabilityTimeoutMilliseconds: 300\n      attributes:\n        maxRequestBodySize: 1000\n",
     );
     let running = Running::start(dir.path(), &[]);
     let (status, _) = http(&running.address, "POST", "/", &[b'x'; 1001]);
@@ -284,10 +284,10 @@ fn oversized_bodies_get_413_and_busy_workers_503() {
     let (status, body) = http(&running.address, "POST", "/", &[b'x'; 1000]);
     assert_eq!((status, body.as_slice()), (200, &b"ok"[..]));
 
-    // One worker takes one running event plus the pipeline's queue; the rest wait 300 ms
-    // for a slot and are turned away.
+    // One worker takes its pipeline's depth of events (2); the rest wait 300 ms for a slot
+    // and are turned away.
     let address = running.address.clone();
-    let requests: Vec<_> = (0..8)
+    let requests: Vec<_> = (0..5)
         .map(|_| {
             let address = address.clone();
             std::thread::spawn(move || http(&address, "GET", "/?s=1.5", b"").0)

@@ -6,7 +6,7 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use bytes::Bytes;
-use serde::{de, Deserializer, Serializer};
+use serde::{de, Deserialize, Deserializer, Serializer};
 
 pub(crate) fn serialize<S: Serializer>(body: &Bytes, serializer: S) -> Result<S::Ok, S::Error> {
     if serializer.is_human_readable() {
@@ -18,7 +18,8 @@ pub(crate) fn serialize<S: Serializer>(body: &Bytes, serializer: S) -> Result<S:
 
 pub(crate) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Bytes, D::Error> {
     if deserializer.is_human_readable() {
-        deserializer.deserialize_str(BodyVisitor)
+        // `any`, so that a null body reads as empty rather than as a type error.
+        deserializer.deserialize_any(BodyVisitor)
     } else {
         deserializer.deserialize_bytes(BodyVisitor)
     }
@@ -51,4 +52,17 @@ impl<'de> de::Visitor<'de> for BodyVisitor {
     fn visit_unit<E: de::Error>(self) -> Result<Bytes, E> {
         Ok(Bytes::new())
     }
+
+    fn visit_none<E: de::Error>(self) -> Result<Bytes, E> {
+        Ok(Bytes::new())
+    }
+}
+
+/// For optional fields: absent and nil/null both read as the type's default.
+pub(crate) fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + serde::Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }

@@ -148,7 +148,11 @@ pub struct Log {
     /// The text.
     pub message: String,
     /// Structured fields.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "body::null_as_default"
+    )]
     pub fields: BTreeMap<String, serde_json::Value>,
 }
 
@@ -160,7 +164,11 @@ pub struct Metric {
     /// Amount to add.
     pub value: f64,
     /// Labels.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "body::null_as_default"
+    )]
     pub labels: BTreeMap<String, String>,
 }
 

@@ -257,3 +257,38 @@ fn random_bytes_never_panic() {
         }
     }
 }
+
+#[test]
+fn nil_optional_fields_read_as_empty() {
+    let mut buf = BytesMut::from(
+        &b"{\"kind\":\"response\",\"id\":1,\"status\":200,\"headers\":null,\"content_type\":null,\"body\":null}\n"[..],
+    );
+    let Some(Message::Response(response)) =
+        WireCodec::new(CodecKind::Json).decode(&mut buf).unwrap()
+    else {
+        panic!("a response")
+    };
+    assert!(
+        response.headers.is_empty() && response.content_type.is_empty() && response.body.is_empty()
+    );
+
+    // {"id": 1, "status": 200, "headers": nil, "body": nil} in MessagePack.
+    let mut payload = vec![0x84, 0xa2, b'i', b'd', 1, 0xa6];
+    payload.extend_from_slice(b"status");
+    payload.extend_from_slice(&[0xcc, 200, 0xa7]);
+    payload.extend_from_slice(b"headers");
+    payload.extend_from_slice(&[0xc0, 0xa4]);
+    payload.extend_from_slice(b"body");
+    payload.push(0xc0);
+    let mut frame = ((payload.len() + 1) as u32).to_be_bytes().to_vec();
+    frame.push(MessageKind::Response as u8);
+    frame.extend_from_slice(&payload);
+    let mut buf = BytesMut::from(&frame[..]);
+    let Some(Message::Response(response)) =
+        WireCodec::new(CodecKind::Msgpack).decode(&mut buf).unwrap()
+    else {
+        panic!("a response")
+    };
+    assert_eq!(response.status, 200);
+    assert!(response.headers.is_empty() && response.body.is_empty());
+}

@@ -3,7 +3,7 @@
 //! [`WorkerPool::dispatch`] takes a free slot on the least busy live worker (waiting at most
 //! the availability timeout, then 503), hands the event to that worker's connection and
 //! awaits the outcome. A synchronous wrapper (concurrency 1) is sent up to
-//! [`PIPELINE_DEPTH`] events ahead: it runs them in order, so the round trip is hidden, and
+//! `spec.wire.pipelineDepth` events ahead: it runs them in order, so the round trip is hidden, and
 //! when it dies the events behind the running one are known not to have started and are
 //! dispatched again. See `schemas/PROTOCOL.md` §5–6.
 
@@ -27,11 +27,6 @@ use crate::event::{Event, Response};
 use crate::runtime::Launch;
 use crate::spec::Function;
 use crate::transport::Endpoint;
-
-/// How many events a synchronous wrapper is sent before its first answer. Enough to keep
-/// it busy across the processor's wake-up latency; more only lengthens the queue an event
-/// could wait in behind a slow one.
-pub const PIPELINE_DEPTH: usize = 4;
 
 /// How many times one event is handed to another worker after the one holding it died
 /// before it started.

@@ -272,7 +272,7 @@ impl Supervisor {
         let function = &self.config.function;
         let ordered = hello.concurrency == 1;
         let limit = if ordered {
-            super::PIPELINE_DEPTH
+            function.pipeline_depth
         } else {
             hello.concurrency as usize
         };

@@ -26,6 +26,8 @@ const DEFAULT_WORKER_AVAILABILITY_TIMEOUT_MS: u64 = 10_000;
 const DEFAULT_HTTP_PORT: u16 = 8080;
 const DEFAULT_MAX_REQUEST_BODY_SIZE: u64 = 32 * 1024 * 1024;
 const MAX_WORKERS: u32 = 1024;
+const DEFAULT_PIPELINE_DEPTH: u32 = 16;
+const MAX_PIPELINE_DEPTH: u32 = 1024;
 
 /// A nuclio function document (`apiVersion: nuclio.io/v1beta1`, `kind: NuclioFunction`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -140,6 +142,12 @@ pub struct WireConfig {
     /// `unix` (default) or `tcp` on loopback.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transport: Option<TransportKind>,
+    /// How many events a worker that runs one event at a time is sent ahead of its
+    /// answers (1 to 1024, default 16). Deeper hides more round trips; shallower means
+    /// fewer events wait behind a slow one. Workers that run events concurrently are sent
+    /// as many as they declare instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline_depth: Option<u32>,
 }
 
 /// A spec that loaded and passed every check: what the processor runs.
@@ -165,6 +173,8 @@ pub struct Function {
     pub codec: CodecKind,
     /// Transport between processor and workers.
     pub transport: TransportKind,
+    /// Events sent ahead to an in-order worker.
+    pub pipeline_depth: usize,
 }
 
 /// The HTTP trigger's settings, defaults applied.
@@ -398,6 +408,13 @@ fn check(config: FunctionConfig, dir: PathBuf, overrides: &Overrides) -> Result<
     }
 
     let wire = spec.wire.unwrap_or_default();
+    let pipeline_depth = wire.pipeline_depth.unwrap_or(DEFAULT_PIPELINE_DEPTH);
+    if pipeline_depth == 0 || pipeline_depth > MAX_PIPELINE_DEPTH {
+        return Err(Problem::invalid(
+            "spec.wire.pipelineDepth",
+            format!("must be from 1 to {MAX_PIPELINE_DEPTH}, found {pipeline_depth}"),
+        ));
+    }
     Ok(Function {
         name,
         dir,
@@ -409,6 +426,7 @@ fn check(config: FunctionConfig, dir: PathBuf, overrides: &Overrides) -> Result<
         http,
         codec: overrides.codec.or(wire.codec).unwrap_or_default(),
         transport: overrides.transport.or(wire.transport).unwrap_or_default(),
+        pipeline_depth: pipeline_depth as usize,
     })
 }
 

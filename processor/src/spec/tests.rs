@@ -45,6 +45,7 @@ fn minimal_spec_gets_defaults() {
     assert_eq!(function.readiness_timeout, Duration::from_secs(60));
     assert_eq!(function.codec, CodecKind::Msgpack);
     assert_eq!(function.transport, TransportKind::Unix);
+    assert_eq!(function.pipeline_depth, 16);
     assert_eq!(
         function.http,
         HttpTrigger {
@@ -181,6 +182,10 @@ fn wrong_types_and_values_name_the_field() {
         message.contains("json") && message.contains("msgpack"),
         "{message}"
     );
+
+    let (key, message) = invalid(&format!("{MINIMAL}  wire:\n    pipelineDepth: 0\n"));
+    assert_eq!(key, "spec.wire.pipelineDepth");
+    assert!(message.contains("from 1 to 1024"), "{message}");
 
     let (key, message) = invalid(&format!("{MINIMAL}  eventTimeout: 5 seconds\n"));
     assert_eq!(key, "spec.eventTimeout");

@@ -103,7 +103,7 @@ def state(context, event):
 
 
 def noise(context, event):
-    print("conformance-stdout-noise \x00\x00\x00\x05 {\"kind\":\"response\"}")
+    print('conformance-stdout-noise \x00\x00\x00\x05 {"kind":"response"}')
     print("conformance-stderr-noise", file=sys.stderr)
     return "quiet"
 
@@ -136,4 +136,3 @@ ROUTES = {
     "/exit": exit_process,
     "/sleep": sleep,
 }
-
