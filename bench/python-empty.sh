@@ -8,6 +8,7 @@
 #   THREADS=1           wrk threads (wrk shares the machine's 2 cores with the server)
 #   DURATION=10s        measured run per target
 #   WARMUP=3s           unmeasured run per target before it (0 to skip)
+#   ROUNDS=3            rounds of every target, interleaved; the table shows medians
 #   READY_TIMEOUT=60    seconds to wait for a server to print its URL
 #   TARGETS="baseline ferrite-1w ferrite-2w"   which targets to run, in this order
 #   BUILD=1             0 to use the binaries already in target/release
@@ -22,6 +23,7 @@ CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-1}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-3s}
+ROUNDS=${ROUNDS:-3}
 READY_TIMEOUT=${READY_TIMEOUT:-60}
 TARGETS=${TARGETS:-baseline ferrite-1w ferrite-2w}
 BUILD=${BUILD:-1}
@@ -69,30 +71,54 @@ ensure_wrk
 echo "# python-empty: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)," \
     "wrk -t $THREADS -c $CONNECTIONS -d $DURATION (warm-up $WARMUP)" >&2
 
-declare -A rps p50 p99 errors
-for target in $TARGETS; do
-    target_command "$target"
-    echo "## $target: ${COMMAND[*]}" >&2
-    start_server "$target" "$WORK" "${COMMAND[@]}"
-    pid=$SERVER_PID
-    url=$(wait_for_url "$target" "$WORK" "$pid" "$READY_TIMEOUT")
-    run_wrk "$url" "$WORK/$target.wrk"
-    stop_server "$target" "$pid"
-    result=$(parse_wrk "$WORK/$target.wrk")
-    read -r rps["$target"] p50["$target"] p99["$target"] errors["$target"] <<<"$result"
-    echo "   ${rps[$target]} requests/s, p50 ${p50[$target]} ms, p99 ${p99[$target]} ms, ${errors[$target]} errors" >&2
+declare -A rps p50 p99 errors runs ratios
+for ((round = 1; round <= ROUNDS; round++)); do
+    for target in $TARGETS; do
+        target_command "$target"
+        echo "## round $round/$ROUNDS, $target: ${COMMAND[*]}" >&2
+        start_server "$target" "$WORK" "${COMMAND[@]}"
+        pid=$SERVER_PID
+        url=$(wait_for_url "$target" "$WORK" "$pid" "$READY_TIMEOUT")
+        run_wrk "$url" "$WORK/$target.$round.wrk"
+        stop_server "$target" "$pid"
+        read -r r l50 l99 e <<<"$(parse_wrk "$WORK/$target.$round.wrk")"
+        runs[$target]+="$r $l50 $l99 $e"$'\n'
+        echo "   $r requests/s, p50 $l50 ms, p99 $l99 ms, $e errors" >&2
+    done
 done
 
-# ratio TARGET: its requests/s over the baseline's, or n/a without a baseline.
+# median COLUMN TARGET: the median over rounds of one column of the target's runs.
+median() {
+    printf '%s' "${runs[$2]}" | awk -v c="$1" 'NF { print $c }' | sort -g |
+        awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+for target in $TARGETS; do
+    rps[$target]=$(median 1 "$target" | awk '{ printf "%d", $1 }')
+    p50[$target]=$(median 2 "$target")
+    p99[$target]=$(median 3 "$target")
+    errors[$target]=$(printf '%s' "${runs[$target]}" | awk 'NF { s += $4 } END { print s + 0 }')
+done
+
+# Each round's ratio is taken against the baseline of the same round, then the median of
+# those: a neighbour's burst of load then spoils one round, not the result.
+if [[ -n ${runs[baseline]:-} ]]; then
+    for target in $TARGETS; do
+        ratios[$target]=$(paste <(printf '%s' "${runs[$target]}" | awk 'NF { print $1 }') \
+            <(printf '%s' "${runs[baseline]}" | awk 'NF { print $1 }') |
+            awk '$2 > 0 { print $1 / $2 }' | sort -g |
+            awk '{ v[NR] = $1 } END { if (NR % 2) printf "%.2f\n", v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+    done
+fi
+
+# ratio TARGET: the median of its per-round ratios to the baseline, or n/a without one.
 ratio() {
-    if [[ -n ${rps[baseline]:-} && ${rps[baseline]} != 0 ]]; then
-        awk -v a="${rps[$1]}" -v b="${rps[baseline]}" 'BEGIN { printf "%.2f", a / b }'
-    else
-        echo n/a
-    fi
+    echo "${ratios[$1]:-n/a}"
 }
 
 table() {
+    echo "Medians of $ROUNDS interleaved rounds; wrk -t $THREADS -c $CONNECTIONS -d $DURATION on $(nproc) cores."
+    echo
     echo "| target | requests/s | p50 (ms) | p99 (ms) | errors | ratio to baseline |"
     echo "| --- | ---: | ---: | ---: | ---: | ---: |"
     for target in $TARGETS; do
@@ -112,7 +138,7 @@ table
 failed=0
 for target in $TARGETS; do
     if ((errors[$target] > 0)); then
-        echo "warning: $target had ${errors[$target]} errors; see $WORK/$target.wrk" >&2
+        echo "warning: $target had ${errors[$target]} errors; see $WORK/$target.*.wrk" >&2
         failed=1
     fi
 done

@@ -86,3 +86,74 @@ impl Endpoint {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    /// A wrapper's side of the connection, from the address the wrapper is given.
+    async fn connect(kind: TransportKind, address: &str) -> (ReadHalf, WriteHalf) {
+        match kind {
+            TransportKind::Unix => {
+                let (r, w) = tokio::net::UnixStream::connect(address)
+                    .await
+                    .unwrap()
+                    .into_split();
+                (Box::new(r), Box::new(w))
+            }
+            TransportKind::Tcp => {
+                let (r, w) = tokio::net::TcpStream::connect(address)
+                    .await
+                    .unwrap()
+                    .into_split();
+                (Box::new(r), Box::new(w))
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn every_transport_carries_bytes_both_ways_across_reconnects() {
+        let dir = tempfile::tempdir().unwrap();
+        for kind in TransportKind::ALL {
+            let endpoint = Endpoint::bind(kind, dir.path(), 7).await.unwrap();
+            assert_eq!(endpoint.kind(), kind);
+            // A restarted wrapper connects to the same endpoint again.
+            for round in 0..2u8 {
+                let address = endpoint.address();
+                let (accepted, (mut wrapper_in, mut wrapper_out)) =
+                    tokio::join!(endpoint.accept(), connect(kind, &address));
+                let (mut processor_in, mut processor_out) = accepted.unwrap();
+                let big: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8 ^ round).collect();
+                let sent = big.clone();
+                let writer = tokio::spawn(async move {
+                    processor_out.write_all(&sent).await.unwrap();
+                    processor_out
+                });
+                let mut got = vec![0; big.len()];
+                wrapper_in.read_exact(&mut got).await.unwrap();
+                assert!(got == big, "{kind:?} round {round}: bytes differ");
+                drop(writer.await.unwrap());
+                wrapper_out.write_all(b"pong").await.unwrap();
+                let mut pong = [0; 4];
+                processor_in.read_exact(&mut pong).await.unwrap();
+                assert_eq!(&pong, b"pong");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn unix_sockets_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let endpoint = Endpoint::bind(TransportKind::Unix, dir.path(), 0)
+            .await
+            .unwrap();
+        let mode = std::fs::metadata(endpoint.address())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
