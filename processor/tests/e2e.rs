@@ -297,3 +297,29 @@ fn oversized_bodies_get_413_and_busy_workers_503() {
     assert!(statuses.contains(&503), "{statuses:?}");
     assert!(statuses.contains(&200), "{statuses:?}");
 }
+
+#[test]
+fn a_stranger_on_the_worker_socket_is_refused_and_the_worker_still_starts() {
+    let dir = function(
+        "import os\n\ndef handler(context, event):\n    if event.path == '/exit':\n        os._exit(3)\n    return 'ok'\n",
+        "",
+    );
+    let mut running = Running::start(dir.path(), &[]);
+    let log = running.wait_for_log("worker sockets in");
+    let socket = log
+        .lines()
+        .find_map(|line| line.split("worker sockets in ").nth(1))
+        .map(|rest| PathBuf::from(rest.split_whitespace().next().unwrap()).join("worker-0.sock"))
+        .unwrap();
+    running.wait_for_log("worker ready");
+    // Queued on the socket while the wrapper is connected; accepted at the next restart.
+    let mut stranger = std::os::unix::net::UnixStream::connect(&socket).unwrap();
+    stranger.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+
+    let (status, body) = http(&running.address, "GET", "/exit", b"");
+    assert_eq!(status, 502, "{}", String::from_utf8_lossy(&body));
+    assert!(String::from_utf8_lossy(&body).contains("exited with status 3"));
+    running.wait_for_log("refused a connection");
+    let (status, body) = http(&running.address, "GET", "/", b"");
+    assert_eq!((status, body.as_slice()), (200, &b"ok"[..]));
+}

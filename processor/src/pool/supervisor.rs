@@ -20,6 +20,8 @@ const BACKOFF_START: Duration = Duration::from_millis(100);
 const BACKOFF_MAX: Duration = Duration::from_secs(5);
 /// ... and fall back to an immediate restart once a wrapper has stayed up this long.
 const HEALTHY_RUN: Duration = Duration::from_secs(10);
+/// How long a connection may take to send its hello before it is dropped as a stranger.
+const HELLO_WAIT: Duration = Duration::from_secs(5);
 /// How long a wrapper that closed its connection gets to exit before it is killed.
 const EXIT_WAIT: Duration = Duration::from_secs(2);
 
@@ -128,32 +130,51 @@ impl Supervisor {
             )
         };
 
-        let accepted = tokio::select! {
-            accepted = self.endpoint.accept() => accepted,
-            status = process.wait() => {
-                let how = status.map(describe_exit).unwrap_or_else(|err| err.to_string());
-                return Err(self.start_failed(format!("wrapper {how} before connecting"), process.stderr_tail()));
-            }
-            _ = tokio::time::sleep_until(deadline) => {
-                process.kill_and_reap().await;
-                return Err(self.start_failed(timeout_reason(), process.stderr_tail()));
-            }
-            _ = stopping.cancelled() => {
-                process.kill_and_reap().await;
-                return Err(StartFailure::Stopping);
+        let (mut frames, writer, hello) = loop {
+            let accepted = tokio::select! {
+                accepted = self.endpoint.accept() => accepted,
+                status = process.wait() => {
+                    let how = status.map(describe_exit).unwrap_or_else(|err| err.to_string());
+                    return Err(self.start_failed(format!("wrapper {how} before connecting"), process.stderr_tail()));
+                }
+                _ = tokio::time::sleep_until(deadline) => {
+                    process.kill_and_reap().await;
+                    return Err(self.start_failed(timeout_reason(), process.stderr_tail()));
+                }
+                _ = stopping.cancelled() => {
+                    process.kill_and_reap().await;
+                    return Err(StartFailure::Stopping);
+                }
+            };
+            let (reader, writer) = match accepted {
+                Ok(halves) => halves,
+                Err(err) => {
+                    process.kill_and_reap().await;
+                    return Err(
+                        self.start_failed(format!("accept failed: {err}"), process.stderr_tail())
+                    );
+                }
+            };
+            let mut frames = FrameReader::new(reader, function.codec);
+            // A wrapper sends hello as soon as it connects. Anything else on the endpoint
+            // (another local process, on the tcp transport) is dropped, and the wait for
+            // the real wrapper goes on.
+            let hello_by = deadline.min(Instant::now() + HELLO_WAIT);
+            let first = tokio::time::timeout_at(hello_by, frames.next()).await;
+            match first {
+                Ok(Ok(Some(Message::Hello(hello)))) if hello.token == self.token => {
+                    if let Err(problem) = self.check_hello(&hello) {
+                        process.kill_and_reap().await;
+                        return Err(self.start_failed(problem, process.stderr_tail()));
+                    }
+                    break (frames, writer, hello);
+                }
+                _ => tracing::warn!(
+                    worker = self.worker,
+                    "refused a connection to the worker endpoint that did not start with this worker's hello"
+                ),
             }
         };
-        let (reader, writer) = match accepted {
-            Ok(halves) => halves,
-            Err(err) => {
-                process.kill_and_reap().await;
-                return Err(
-                    self.start_failed(format!("accept failed: {err}"), process.stderr_tail())
-                );
-            }
-        };
-        let mut frames = FrameReader::new(reader, function.codec);
-        let mut hello: Option<Hello> = None;
         loop {
             let frame = tokio::select! {
                 frame = frames.next() => frame,
@@ -166,20 +187,12 @@ impl Supervisor {
                     return Err(StartFailure::Stopping);
                 }
             };
-            let problem = match (frame, &hello) {
-                (Ok(Some(Message::Hello(h))), None) => match self.check_hello(&h) {
-                    Ok(()) => {
-                        hello = Some(h);
-                        continue;
-                    }
-                    Err(problem) => problem,
-                },
-                (Ok(Some(Message::Log(log))), Some(_)) => {
+            let problem = match frame {
+                Ok(Some(Message::Log(log))) => {
                     emit_log(self.worker, &log);
                     continue;
                 }
-                (Ok(Some(Message::Ready)), Some(_)) => {
-                    let hello = hello.expect("matched Some");
+                Ok(Some(Message::Ready)) => {
                     return Ok(Started {
                         process,
                         frames,
@@ -187,7 +200,7 @@ impl Supervisor {
                         hello,
                     });
                 }
-                (Ok(Some(Message::InitError(init))), Some(_)) => {
+                Ok(Some(Message::InitError(init))) => {
                     let _ = tokio::time::timeout(EXIT_WAIT, process.wait()).await;
                     process.kill_and_reap().await;
                     return Err(StartFailure::Failed(PoolError::HandlerLoad {
@@ -196,16 +209,15 @@ impl Supervisor {
                         detail: init.detail,
                     }));
                 }
-                (Ok(Some(other)), None) => format!("sent {} before hello", other.kind().name()),
-                (Ok(Some(other)), Some(_)) => format!("sent {} before ready", other.kind().name()),
-                (Ok(None), _) => {
+                Ok(Some(other)) => format!("sent {} before ready", other.kind().name()),
+                Ok(None) => {
                     let how = match tokio::time::timeout(EXIT_WAIT, process.wait()).await {
                         Ok(Ok(status)) => describe_exit(status),
                         _ => process.kill_and_reap().await,
                     };
                     format!("wrapper {how} before it was ready")
                 }
-                (Err(err), _) => format!("broke the protocol during start-up: {err}"),
+                Err(err) => format!("broke the protocol during start-up: {err}"),
             };
             process.kill_and_reap().await;
             return Err(self.start_failed(problem, process.stderr_tail()));
