@@ -8,13 +8,16 @@ use std::sync::{Arc, Mutex};
 
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::runtime::Launch;
 
 /// How many stderr lines are kept to explain a failed start.
 const STDERR_TAIL_LINES: usize = 20;
+/// Longer output lines are logged in pieces of this size, so a handler printing without
+/// newlines cannot make the processor buffer without bound.
+const MAX_LINE_BYTES: u64 = 64 * 1024;
 
 /// A running wrapper process.
 pub(crate) struct WrapperProcess {
@@ -129,7 +132,11 @@ async fn forward_lines(
     let mut raw = Vec::new();
     loop {
         raw.clear();
-        match reader.read_until(b'\n', &mut raw).await {
+        match (&mut reader)
+            .take(MAX_LINE_BYTES)
+            .read_until(b'\n', &mut raw)
+            .await
+        {
             Ok(0) | Err(_) => break,
             Ok(_) => {}
         }
