@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use super::connection::{emit_log, End, Ended, FrameReader, Live, Pending};
 use super::process::{describe_exit, WrapperProcess};
 use super::{DispatchError, Job, Outcome, PoolConfig, PoolError, WorkerPool};
-use crate::codec::{Hello, Message, PROTOCOL_VERSION};
+use crate::codec::{Hello, InitError, Message, PROTOCOL_VERSION};
 use crate::transport::{Endpoint, WriteHalf};
 
 /// Restart delays grow from this ...
@@ -22,6 +22,9 @@ const BACKOFF_MAX: Duration = Duration::from_secs(5);
 const HEALTHY_RUN: Duration = Duration::from_secs(10);
 /// How long a connection may take to send its hello before it is dropped as a stranger.
 const HELLO_WAIT: Duration = Duration::from_secs(5);
+/// How long, after a wrapper exited during start-up, its last frames are read for: they
+/// are already in the socket buffer, so this is only a bound.
+const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(200);
 /// How long a wrapper that closed its connection gets to exit before it is killed.
 const EXIT_WAIT: Duration = Duration::from_secs(2);
 
@@ -41,6 +44,15 @@ struct Started {
     frames: FrameReader,
     writer: WriteHalf,
     hello: Hello,
+}
+
+/// How a handshake ended.
+enum Handshake {
+    Ready(FrameReader, WriteHalf, Hello),
+    InitError(InitError),
+    /// The wrapper closed the connection; its exit status tells why.
+    Closed,
+    Problem(String),
 }
 
 /// Why an incarnation did not reach ready.
@@ -114,7 +126,7 @@ impl Supervisor {
         }
     }
 
-    /// Spawns the wrapper and waits until it is ready.
+    /// Spawns the wrapper and waits until it is ready, for at most the readiness timeout.
     async fn start(&self) -> Result<Started, StartFailure> {
         let function = &self.config.function;
         let env = self.wrapper_env();
@@ -122,50 +134,75 @@ impl Supervisor {
             WrapperProcess::spawn(&self.config.launch, &function.dir, &env, self.worker)
                 .map_err(|err| self.start_failed(err.to_string(), Vec::new()))?;
         let deadline = Instant::now() + function.readiness_timeout;
-        let stopping = self.pool.stopping().clone();
-        let timeout_reason = || {
-            format!(
+        let handshake = self.handshake();
+        tokio::pin!(handshake);
+        let outcome = tokio::select! {
+            outcome = &mut handshake => outcome,
+            status = process.wait() => {
+                // What the wrapper wrote before it exited (an init_error, say) is still
+                // readable: let the handshake take it before blaming the exit.
+                match tokio::time::timeout(DRAIN_AFTER_EXIT, &mut handshake).await {
+                    Ok(outcome @ (Handshake::InitError(_) | Handshake::Problem(_))) => outcome,
+                    _ => {
+                        let how = status.map(describe_exit).unwrap_or_else(|err| err.to_string());
+                        Handshake::Problem(format!("wrapper {how} before it was ready"))
+                    }
+                }
+            }
+            _ = tokio::time::sleep_until(deadline) => Handshake::Problem(format!(
                 "not ready within spec.readinessTimeoutSeconds ({} s)",
                 function.readiness_timeout.as_secs()
-            )
+            )),
+            _ = self.pool.stopping().cancelled() => {
+                process.kill_and_reap().await;
+                return Err(StartFailure::Stopping);
+            }
         };
+        match outcome {
+            Handshake::Ready(frames, writer, hello) => Ok(Started {
+                process,
+                frames,
+                writer,
+                hello,
+            }),
+            Handshake::InitError(init) => {
+                let _ = tokio::time::timeout(EXIT_WAIT, process.wait()).await;
+                process.kill_and_reap().await;
+                Err(StartFailure::Failed(PoolError::HandlerLoad {
+                    worker: self.worker,
+                    message: init.message,
+                    detail: init.detail,
+                }))
+            }
+            Handshake::Closed => {
+                let how = match tokio::time::timeout(EXIT_WAIT, process.wait()).await {
+                    Ok(Ok(status)) => describe_exit(status),
+                    _ => process.kill_and_reap().await,
+                };
+                let problem = format!("wrapper {how} before it was ready");
+                Err(self.start_failed(problem, process.stderr_tail()))
+            }
+            Handshake::Problem(problem) => {
+                process.kill_and_reap().await;
+                Err(self.start_failed(problem, process.stderr_tail()))
+            }
+        }
+    }
 
+    /// Accepts the wrapper's connection and reads its hello, logs and ready. A connection
+    /// whose first frame is not this worker's hello (another local process, on the tcp
+    /// transport) is dropped, and the wait for the real wrapper goes on.
+    async fn handshake(&self) -> Handshake {
         let (mut frames, writer, hello) = loop {
-            let accepted = tokio::select! {
-                accepted = self.endpoint.accept() => accepted,
-                status = process.wait() => {
-                    let how = status.map(describe_exit).unwrap_or_else(|err| err.to_string());
-                    return Err(self.start_failed(format!("wrapper {how} before connecting"), process.stderr_tail()));
-                }
-                _ = tokio::time::sleep_until(deadline) => {
-                    process.kill_and_reap().await;
-                    return Err(self.start_failed(timeout_reason(), process.stderr_tail()));
-                }
-                _ = stopping.cancelled() => {
-                    process.kill_and_reap().await;
-                    return Err(StartFailure::Stopping);
-                }
-            };
-            let (reader, writer) = match accepted {
+            let (reader, writer) = match self.endpoint.accept().await {
                 Ok(halves) => halves,
-                Err(err) => {
-                    process.kill_and_reap().await;
-                    return Err(
-                        self.start_failed(format!("accept failed: {err}"), process.stderr_tail())
-                    );
-                }
+                Err(err) => return Handshake::Problem(format!("accept failed: {err}")),
             };
-            let mut frames = FrameReader::new(reader, function.codec);
-            // A wrapper sends hello as soon as it connects. Anything else on the endpoint
-            // (another local process, on the tcp transport) is dropped, and the wait for
-            // the real wrapper goes on.
-            let hello_by = deadline.min(Instant::now() + HELLO_WAIT);
-            let first = tokio::time::timeout_at(hello_by, frames.next()).await;
-            match first {
+            let mut frames = FrameReader::new(reader, self.config.function.codec);
+            match tokio::time::timeout(HELLO_WAIT, frames.next()).await {
                 Ok(Ok(Some(Message::Hello(hello)))) if hello.token == self.token => {
                     if let Err(problem) = self.check_hello(&hello) {
-                        process.kill_and_reap().await;
-                        return Err(self.start_failed(problem, process.stderr_tail()));
+                        return Handshake::Problem(problem);
                     }
                     break (frames, writer, hello);
                 }
@@ -176,61 +213,24 @@ impl Supervisor {
             }
         };
         loop {
-            let frame = tokio::select! {
-                frame = frames.next() => frame,
-                _ = tokio::time::sleep_until(deadline) => {
-                    process.kill_and_reap().await;
-                    return Err(self.start_failed(timeout_reason(), process.stderr_tail()));
+            match frames.next().await {
+                Ok(Some(Message::Log(log))) => emit_log(self.worker, &log),
+                Ok(Some(Message::Ready)) => return Handshake::Ready(frames, writer, hello),
+                Ok(Some(Message::InitError(init))) => return Handshake::InitError(init),
+                Ok(Some(other)) => {
+                    let kind = other.kind().name();
+                    return Handshake::Problem(format!("sent {kind} before ready"));
                 }
-                _ = stopping.cancelled() => {
-                    process.kill_and_reap().await;
-                    return Err(StartFailure::Stopping);
+                Ok(None) => return Handshake::Closed,
+                Err(err) => {
+                    return Handshake::Problem(format!("broke the protocol during start-up: {err}"))
                 }
-            };
-            let problem = match frame {
-                Ok(Some(Message::Log(log))) => {
-                    emit_log(self.worker, &log);
-                    continue;
-                }
-                Ok(Some(Message::Ready)) => {
-                    return Ok(Started {
-                        process,
-                        frames,
-                        writer,
-                        hello,
-                    });
-                }
-                Ok(Some(Message::InitError(init))) => {
-                    let _ = tokio::time::timeout(EXIT_WAIT, process.wait()).await;
-                    process.kill_and_reap().await;
-                    return Err(StartFailure::Failed(PoolError::HandlerLoad {
-                        worker: self.worker,
-                        message: init.message,
-                        detail: init.detail,
-                    }));
-                }
-                Ok(Some(other)) => format!("sent {} before ready", other.kind().name()),
-                Ok(None) => {
-                    let how = match tokio::time::timeout(EXIT_WAIT, process.wait()).await {
-                        Ok(Ok(status)) => describe_exit(status),
-                        _ => process.kill_and_reap().await,
-                    };
-                    format!("wrapper {how} before it was ready")
-                }
-                Err(err) => format!("broke the protocol during start-up: {err}"),
-            };
-            process.kill_and_reap().await;
-            return Err(self.start_failed(problem, process.stderr_tail()));
+            }
         }
     }
 
+    /// Checks a hello that carried this worker's token.
     fn check_hello(&self, hello: &Hello) -> Result<(), String> {
-        if hello.token != self.token {
-            return Err(
-                "hello carried a wrong token (is another process connecting to the worker socket?)"
-                    .into(),
-            );
-        }
         if hello.protocol != PROTOCOL_VERSION {
             return Err(format!(
                 "wrapper speaks protocol {}, this processor speaks {PROTOCOL_VERSION}",
