@@ -1,0 +1,78 @@
+"use strict";
+// wrappers/node/wrapper.js as the processor runs it: a real process, its exit status.
+
+const assert = require("node:assert/strict");
+const { spawn } = require("node:child_process");
+const path = require("node:path");
+const { it } = require("node:test");
+
+const { FakeProcessor } = require("./fake-processor");
+
+const WRAPPER = path.join(
+  __dirname,
+  "..",
+  "..",
+  "wrappers",
+  "node",
+  "wrapper.js",
+);
+const BUSY = path.join(__dirname, "fixtures", "busy");
+
+function spawnWrapper(processor, extra = {}) {
+  const child = spawn(process.execPath, [WRAPPER], {
+    cwd: BUSY,
+    env: { ...process.env, ...processor.env(BUSY, "handler:handler", extra) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  const exited = new Promise((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal, output })),
+  );
+  return { child, exited };
+}
+
+for (const transport of ["unix", "tcp"]) {
+  it(`runs a worker over ${transport} and exits 0 on shutdown, timers pending`, async () => {
+    const processor = await FakeProcessor.start({ transport });
+    const { child, exited } = spawnWrapper(processor);
+    const { hello } = await processor.handshake();
+    assert.equal(hello.pid, child.pid);
+    processor.event(1);
+    const [response] = (await processor.responses(1)).values();
+    assert.equal(Buffer.from(response.body).toString(), `pid ${child.pid}`);
+    processor.send("shutdown");
+    const { code, output } = await exited;
+    assert.equal(code, 0);
+    assert.match(output, /printed by the handler/);
+    await processor.close();
+  });
+}
+
+it("exits with the status the handler exits with", async () => {
+  const processor = await FakeProcessor.start({ codec: "json" });
+  const { exited } = spawnWrapper(processor);
+  await processor.handshake();
+  processor.event(1, { path: "/exit" });
+  assert.equal((await exited).code, 3);
+  await processor.close();
+});
+
+it("exits 0 when the processor goes away", async () => {
+  const processor = await FakeProcessor.start();
+  const { exited } = spawnWrapper(processor);
+  await processor.handshake();
+  processor.socket.end();
+  assert.equal((await exited).code, 0);
+  await processor.close();
+});
+
+it("exits 1 with a message when it cannot connect", async () => {
+  const processor = await FakeProcessor.start();
+  await processor.close();
+  const { exited } = spawnWrapper(processor);
+  const { code, output } = await exited;
+  assert.equal(code, 1);
+  assert.match(output, /ferrite node wrapper: cannot connect to unix /);
+});
