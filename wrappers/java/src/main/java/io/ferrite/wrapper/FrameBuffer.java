@@ -1,0 +1,66 @@
+package io.ferrite.wrapper;
+
+import java.io.OutputStream;
+import java.util.Arrays;
+
+/** A growable byte array that encoders write frames into, reused from frame to frame. */
+final class FrameBuffer extends OutputStream {
+  private static final int INITIAL = 16 * 1024;
+
+  private byte[] bytes = new byte[INITIAL];
+  private int size;
+
+  @Override
+  public void write(int b) {
+    ensure(1);
+    bytes[size++] = (byte) b;
+  }
+
+  @Override
+  public void write(byte[] source, int offset, int length) {
+    ensure(length);
+    System.arraycopy(source, offset, bytes, size, length);
+    size += length;
+  }
+
+  /** Writes a big-endian u32 at {@code position}, which must already be written. */
+  void putInt(int position, int value) {
+    bytes[position] = (byte) (value >>> 24);
+    bytes[position + 1] = (byte) (value >>> 16);
+    bytes[position + 2] = (byte) (value >>> 8);
+    bytes[position + 3] = (byte) value;
+  }
+
+  int size() {
+    return size;
+  }
+
+  byte[] array() {
+    return bytes;
+  }
+
+  /** Drops everything past {@code size} (a frame that failed to encode). */
+  void truncate(int size) {
+    this.size = size;
+  }
+
+  /** Empties the buffer, and gives back the memory of a frame far larger than usual. */
+  void reset() {
+    size = 0;
+    if (bytes.length > 64 * INITIAL) {
+      bytes = new byte[INITIAL];
+    }
+  }
+
+  private void ensure(int extra) {
+    long needed = (long) size + extra;
+    if (needed > bytes.length) {
+      if (needed > Integer.MAX_VALUE - 16) {
+        throw new OutOfMemoryError("frame buffer over 2 GiB");
+      }
+      bytes =
+          Arrays.copyOf(
+              bytes, (int) Math.max(needed, Math.min(2L * bytes.length, Integer.MAX_VALUE - 16)));
+    }
+  }
+}

@@ -1,0 +1,158 @@
+package io.ferrite.wrapper;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ferrite.wrapper.Protocol.Message;
+import io.ferrite.wrapper.Protocol.ProtocolException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Written once, run for every codec. */
+class CodecTest {
+  private static byte[] frames(Codec codec, Message... messages) throws ProtocolException {
+    FrameBuffer out = new FrameBuffer();
+    for (Message message : messages) {
+      codec.encode(message, out);
+    }
+    return Arrays.copyOf(out.array(), out.size());
+  }
+
+  private static Message response(long id, byte[] body) {
+    return new Message(
+        Protocol.RESPONSE,
+        Map.of(
+            "id",
+            id,
+            "status",
+            200,
+            "headers",
+            Map.of("x-a", "b"),
+            "content_type",
+            "text/plain",
+            "body",
+            body));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"msgpack", "json"})
+  void messagesSurviveARoundTrip(String name) throws ProtocolException {
+    Codec codec = Codec.named(name);
+    byte[] body = new byte[70_000];
+    for (int i = 0; i < body.length; i++) {
+      body[i] = (byte) (i * 31);
+    }
+    Map<String, Object> fields =
+        Map.of("n", 1L, "list", List.of("a", 2.5, true), "nested", Map.of("k", "ż"));
+    byte[] bytes =
+        frames(
+            codec,
+            response(7, body),
+            new Message(
+                Protocol.LOG, Map.of("level", "info", "message", "héllo ✓", "fields", fields)),
+            new Message(Protocol.SHUTDOWN, Map.of()));
+    List<Message> out = new ArrayList<>();
+    assertEquals(bytes.length, codec.decode(bytes, 0, bytes.length, out));
+    assertEquals(3, out.size());
+    Map<String, Object> decoded = out.get(0).payload();
+    assertEquals(Protocol.RESPONSE, out.get(0).kind());
+    assertEquals(7L, ((Number) decoded.get("id")).longValue());
+    assertArrayEquals(body, (byte[]) decoded.get("body"));
+    assertEquals(Map.of("x-a", "b"), decoded.get("headers"));
+    assertEquals("héllo ✓", out.get(1).payload().get("message"));
+    Map<?, ?> logged = (Map<?, ?>) out.get(1).payload().get("fields");
+    assertEquals(Map.of("k", "ż"), logged.get("nested"));
+    assertEquals(2.5, ((List<?>) logged.get("list")).get(1));
+    assertEquals(Protocol.SHUTDOWN, out.get(2).kind());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"msgpack", "json"})
+  void aPartialFrameWaitsForTheRest(String name) throws ProtocolException {
+    Codec codec = Codec.named(name);
+    byte[] bytes = frames(codec, response(1, new byte[1000]), response(2, new byte[3]));
+    List<Message> out = new ArrayList<>();
+    int used = 0;
+    // Feed the bytes a few at a time, as reads may deliver them.
+    for (int end = 1; end <= bytes.length; end += 7) {
+      used += codec.decode(bytes, used, end, out);
+    }
+    used += codec.decode(bytes, used, bytes.length, out);
+    assertEquals(bytes.length, used);
+    assertEquals(2, out.size());
+    assertEquals(2L, ((Number) out.get(1).payload().get("id")).longValue());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"msgpack", "json"})
+  void emptyBodiesAndMissingFieldsDecode(String name) throws ProtocolException {
+    Codec codec = Codec.named(name);
+    byte[] bytes = frames(codec, FakeProcessor.event(3, "GET", "/", "", new byte[0]));
+    List<Message> out = new ArrayList<>();
+    codec.decode(bytes, 0, bytes.length, out);
+    assertArrayEquals(new byte[0], (byte[]) out.get(0).payload().get("body"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"msgpack", "json"})
+  void garbageIsAProtocolError(String name) {
+    Codec codec = Codec.named(name);
+    byte[] garbage =
+        name.equals("json")
+            ? "{\"kind\":\"nonsense\"}\n".getBytes(StandardCharsets.UTF_8)
+            : new byte[] {0, 0, 0, 2, 99, (byte) 0x80};
+    ProtocolException error =
+        assertThrows(
+            ProtocolException.class,
+            () -> codec.decode(garbage, 0, garbage.length, new ArrayList<>()));
+    assertTrue(error.getMessage().contains("unknown message kind"), error.getMessage());
+  }
+
+  @org.junit.jupiter.api.Test
+  void msgpackRefusesEmptyAndOversizedFrames() {
+    Codec codec = Codec.named("msgpack");
+    byte[] empty = {0, 0, 0, 0};
+    assertThrows(ProtocolException.class, () -> codec.decode(empty, 0, 4, new ArrayList<>()));
+    byte[] huge = {0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 4};
+    ProtocolException error =
+        assertThrows(ProtocolException.class, () -> codec.decode(huge, 0, 5, new ArrayList<>()));
+    assertTrue(error.getMessage().contains("limit"), error.getMessage());
+    byte[] notAMap = {0, 0, 0, 2, 4, 1};
+    assertThrows(ProtocolException.class, () -> codec.decode(notAMap, 0, 6, new ArrayList<>()));
+  }
+
+  @org.junit.jupiter.api.Test
+  void jsonRefusesBlankLinesAndBadBase64AndTakesCrlf() throws ProtocolException {
+    Codec codec = Codec.named("json");
+    byte[] blank = " \n".getBytes(StandardCharsets.UTF_8);
+    assertThrows(
+        ProtocolException.class, () -> codec.decode(blank, 0, blank.length, new ArrayList<>()));
+    byte[] badBody =
+        "{\"kind\":\"event\",\"id\":1,\"body\":\"@@\"}\n".getBytes(StandardCharsets.UTF_8);
+    assertThrows(
+        ProtocolException.class, () -> codec.decode(badBody, 0, badBody.length, new ArrayList<>()));
+    byte[] crlf = "{\"kind\":\"ping\",\"nonce\":5}\r\n".getBytes(StandardCharsets.UTF_8);
+    List<Message> out = new ArrayList<>();
+    assertEquals(crlf.length, codec.decode(crlf, 0, crlf.length, out));
+    assertEquals(Protocol.PING, out.get(0).kind());
+  }
+
+  @org.junit.jupiter.api.Test
+  void msgpackFramesCountTheKindByte() throws ProtocolException {
+    byte[] bytes = frames(Codec.named("msgpack"), new Message(Protocol.READY, Map.of()));
+    // length 2 (kind + empty map 0x80), kind 2.
+    assertArrayEquals(new byte[] {0, 0, 0, 2, 2, (byte) 0x80}, bytes);
+    assertEquals(
+        "{\"kind\":\"ready\"}\n",
+        new String(
+            frames(Codec.named("json"), new Message(Protocol.READY, Map.of())),
+            StandardCharsets.UTF_8));
+  }
+}
