@@ -76,6 +76,9 @@ pub struct RunArgs {
     /// Transport between processor and workers; overrides spec.wire.transport.
     #[arg(long, value_enum)]
     pub transport: Option<TransportKind>,
+    /// Runtime to run the handler under; overrides spec.runtime (e.g. pypy for a python function).
+    #[arg(long)]
+    pub runtime: Option<String>,
     /// Log level of the processor and its handlers (debug, info, warn, error).
     #[arg(long, default_value = "info", value_parser = ["debug", "info", "warn", "error"])]
     pub log_level: String,
@@ -104,6 +107,7 @@ async fn run(args: RunArgs) -> ExitCode {
         workers: args.workers,
         codec: args.codec,
         transport: args.transport,
+        runtime: args.runtime,
     };
     let loaded = match spec::load(&args.path, &overrides) {
         Ok(loaded) => loaded,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use crate::pool::{PoolConfig, PoolError, WorkerPool};
-use crate::runtime::{self, LaunchError};
+use crate::runtime::{self, LaunchError, PrepareError};
 use crate::spec::Function;
 use crate::trigger::http::{self, HttpContext};
 
@@ -27,6 +27,9 @@ pub enum ServeError {
     /// The runtime cannot be launched here (missing interpreter or files).
     #[error(transparent)]
     Launch(#[from] LaunchError),
+    /// The function's code does not build (a Java compile error).
+    #[error("{0}")]
+    Build(String),
     /// The workers did not start, or a wrapper cannot load the handler.
     #[error(transparent)]
     Pool(#[from] PoolError),
@@ -51,6 +54,15 @@ pub async fn serve(
 ) -> Result<(), ServeError> {
     let home = runtime::locate_home()?;
     let launch = function.runtime.launch(&home)?;
+    // Once for all workers, and off the async threads: it may run a compiler.
+    let (runtime, dir) = (function.runtime, function.dir.clone());
+    let launch = tokio::task::spawn_blocking(move || runtime.prepare(launch, &home, &dir))
+        .await
+        .map_err(|err| ServeError::Build(format!("preparing the function failed: {err}")))?
+        .map_err(|err| match err {
+            PrepareError::Launch(err) => ServeError::Launch(err),
+            PrepareError::Build(message) => ServeError::Build(message),
+        })?;
     let function = Arc::new(function);
     let pool = WorkerPool::start(PoolConfig {
         function: function.clone(),

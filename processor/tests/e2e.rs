@@ -15,7 +15,8 @@ fn ferrite() -> Command {
     let mut command = Command::new(FERRITE);
     command
         .env_remove("FERRITE_LOG")
-        .env_remove("FERRITE_PYTHON");
+        .env_remove("FERRITE_PYTHON")
+        .env_remove("FERRITE_NODE");
     command
 }
 
@@ -25,6 +26,17 @@ fn function(main_py: &str, spec_extra: &str) -> tempfile::TempDir {
     std::fs::write(dir.path().join("main.py"), main_py).unwrap();
     let spec = format!(
         "apiVersion: nuclio.io/v1beta1\nkind: NuclioFunction\nmetadata:\n  name: e2e\nspec:\n  runtime: python\n  handler: main:handler\n{spec_extra}"
+    );
+    std::fs::write(dir.path().join("function.yaml"), spec).unwrap();
+    dir
+}
+
+/// A Node.js function directory with `handler.js` and a spec with one worker around it.
+fn node_function(handler_js: &str, spec_extra: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("handler.js"), handler_js).unwrap();
+    let spec = format!(
+        "apiVersion: nuclio.io/v1beta1\nkind: NuclioFunction\nmetadata:\n  name: e2e-node\nspec:\n  runtime: nodejs\n  handler: handler:handler\n{spec_extra}"
     );
     std::fs::write(dir.path().join("function.yaml"), spec).unwrap();
     dir
@@ -322,4 +334,208 @@ fn a_stranger_on_the_worker_socket_is_refused_and_the_worker_still_starts() {
     running.wait_for_log("refused a connection");
     let (status, body) = http(&running.address, "GET", "/", b"");
     assert_eq!((status, body.as_slice()), (200, &b"ok"[..]));
+}
+
+#[test]
+fn one_nodejs_worker_runs_many_waiting_events_at_once() {
+    let dir = node_function(
+        "const { setTimeout: sleep } = require('node:timers/promises');\n\
+         exports.handler = async () => { await sleep(200); return 'waited'; };\n",
+        "",
+    );
+    let running = Running::start(dir.path(), &["--workers", "1"]);
+    assert_eq!(
+        http(&running.address, "GET", "/", b""),
+        (200, b"waited".to_vec())
+    );
+
+    // One event at a time, 50 of them would take 10 s; all at once, about 0.2 s.
+    let started = Instant::now();
+    let requests: Vec<_> = (0..50)
+        .map(|_| {
+            let address = running.address.clone();
+            std::thread::spawn(move || http(&address, "GET", "/", b""))
+        })
+        .collect();
+    for request in requests {
+        assert_eq!(request.join().unwrap(), (200, b"waited".to_vec()));
+    }
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < Duration::from_millis(1500),
+        "50 requests of 200 ms on one worker took {elapsed:?}"
+    );
+}
+
+#[test]
+fn nodejs_handlers_that_throw_reject_or_never_answer() {
+    let dir = node_function(
+        "exports.handler = (context, event) => {\n\
+           switch (event.path) {\n\
+             case '/throw': throw new TypeError('thrown at once');\n\
+             case '/reject': return Promise.reject(new Error('rejected later'));\n\
+             case '/never': return;\n\
+             default: context.callback('fine');\n\
+           }\n\
+         };\n",
+        "  eventTimeout: 1s\n",
+    );
+    let running = Running::start(dir.path(), &[]);
+    let (status, body) = http(&running.address, "GET", "/throw", b"");
+    assert_eq!(
+        (status, String::from_utf8_lossy(&body).as_ref()),
+        (500, "TypeError: thrown at once")
+    );
+    let (status, body) = http(&running.address, "GET", "/reject", b"");
+    assert_eq!(
+        (status, String::from_utf8_lossy(&body).as_ref()),
+        (500, "Error: rejected later")
+    );
+    let started = Instant::now();
+    let (status, _) = http(&running.address, "GET", "/never", b"");
+    assert_eq!(status, 504);
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    // The worker was restarted; the next events are answered.
+    for _ in 0..3 {
+        assert_eq!(
+            http(&running.address, "GET", "/", b""),
+            (200, b"fine".to_vec())
+        );
+    }
+}
+
+/// A shell function: `script` as `main.sh`, with `spec_extra` appended to the spec.
+fn shell_function(script: &str, spec_extra: &str) -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let main = dir.path().join("main.sh");
+    std::fs::write(&main, script).unwrap();
+    std::fs::set_permissions(&main, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let spec = format!(
+        "metadata:\n  name: shell-e2e\nspec:\n  runtime: shell\n  handler: main.sh\n{spec_extra}"
+    );
+    std::fs::write(dir.path().join("function.yaml"), spec).unwrap();
+    dir
+}
+
+#[test]
+fn a_shell_timeout_kills_the_commands_whole_process_group() {
+    let dir = shell_function(
+        "#!/bin/sh\nsleep 30 &\necho $! > \"$PIDFILE\"\nsleep 30\n",
+        "  eventTimeout: 1s\n",
+    );
+    let pid_file = dir.path().join("child.pid");
+    let spec = std::fs::read_to_string(dir.path().join("function.yaml")).unwrap();
+    std::fs::write(
+        dir.path().join("function.yaml"),
+        format!(
+            "{spec}  env:\n    - name: PIDFILE\n      value: {}\n",
+            pid_file.display()
+        ),
+    )
+    .unwrap();
+    let running = Running::start(dir.path(), &[]);
+    let (status, body) = http(&running.address, "GET", "/", b"");
+    assert_eq!(status, 504, "{}", String::from_utf8_lossy(&body));
+    let child: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // The background child was in the command's process group, so it died with it.
+    let until = Instant::now() + Duration::from_secs(5);
+    while nix::sys::signal::kill(nix::unistd::Pid::from_raw(child), None).is_ok() {
+        assert!(
+            Instant::now() < until,
+            "child {child} of the timed-out command survived"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn shell_arguments_come_from_the_spec_and_only_if_allowed_from_the_request() {
+    let script = "#!/bin/sh\nfor a in \"$@\"; do printf '%s|' \"$a\"; done\n";
+    let request_args = "c; $(touch injected) 'd e'";
+    for (allowed, want) in [(false, "a|b|"), (true, "a|b|c;|$(touch|injected)|'d|e'|")] {
+        let dir = shell_function(
+            script,
+            &format!(
+                "  runtimeAttributes:\n    arguments: a b\n    allowRequestArguments: {allowed}\n"
+            ),
+        );
+        let running = Running::start(dir.path(), &[]);
+        let mut stream = TcpStream::connect(&running.address).unwrap();
+        write!(
+            stream,
+            "GET / HTTP/1.1\r\nhost: x\r\nx-ferrite-arguments: {request_args}\r\nconnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut raw = String::new();
+        stream.read_to_string(&mut raw).unwrap();
+        assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
+        assert!(raw.ends_with(want), "allowed={allowed}: {raw}");
+        assert!(
+            !dir.path().join("injected").exists(),
+            "the arguments went through a shell"
+        );
+    }
+}
+
+/// A Java function directory with `Hello.java` (class `Hello`) and a spec with one worker.
+fn java_function(hello_java: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Hello.java"), hello_java).unwrap();
+    let spec = "metadata:\n  name: e2e-java\nspec:\n  runtime: java\n  handler: Hello\n";
+    std::fs::write(dir.path().join("function.yaml"), spec).unwrap();
+    dir
+}
+
+#[test]
+fn java_sources_compile_once_and_a_compile_error_exits_1_with_javacs_message() {
+    // Sources no earlier run has seen, so the first start compiles them.
+    let nonce = format!("{:?}", Instant::now());
+    let source = format!(
+        "// {nonce}\nimport io.ferrite.*;\npublic class Hello implements EventHandler {{\n  public Object handleEvent(Context context, Event event) {{\n    return \"hi \" + event.getFieldString(\"name\");\n  }}\n}}\n"
+    );
+    let dir = java_function(&source);
+    for expected_log in [
+        "compiled the function's java sources",
+        "java sources unchanged",
+    ] {
+        let mut running = Running::start(dir.path(), &[]);
+        let (status, body) = http(&running.address, "GET", "/?name=java", b"");
+        assert_eq!((status, body.as_slice()), (200, b"hi java".as_slice()));
+        running.wait_for_log(expected_log);
+        running.terminate();
+        assert!(running.wait().success());
+    }
+
+    std::fs::write(
+        dir.path().join("Hello.java"),
+        format!("// {nonce}\npublic class Hello {{ int x = ; }}\n"),
+    )
+    .unwrap();
+    let output = run_to_end(ferrite().arg("run").arg(dir.path()).args(["--port", "0"]));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("javac could not compile"), "{stderr}");
+    assert!(stderr.contains("Hello.java:2: error:"), "{stderr}");
+}
+
+#[test]
+fn an_unbuilt_java_wrapper_exits_2_saying_how_to_build_it() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join("wrappers/java")).unwrap();
+    let dir = java_function("public class Hello {}\n");
+    let output = run_to_end(
+        ferrite()
+            .env("FERRITE_HOME", home.path())
+            .arg("run")
+            .arg(dir.path())
+            .args(["--port", "0"]),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("mvn -q package -DskipTests"), "{stderr}");
 }

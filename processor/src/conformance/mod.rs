@@ -120,26 +120,42 @@ pub async fn run(options: Options) -> Result<bool, SuiteError> {
             .and_then(|home| runtime.launch(&home))
             .err()
             .map(|err| err.to_string());
-        for &codec in &codecs {
-            for &transport in &transports {
-                let label = format!("{}/{}/{}", runtime.name(), codec.name(), transport.name());
-                if let Some(reason) = &missing {
-                    reports.push(CellReport {
-                        label,
-                        passed: 0,
-                        failed: Vec::new(),
-                        skipped: Vec::new(),
-                        missing: Some(reason.clone()),
-                        seconds: 0.0,
-                    });
-                    continue;
+        // A runtime without wrappers (shell) has no wire, so one cell stands for it.
+        let wires: Vec<Option<(CodecKind, TransportKind)>> = if runtime.runs_wrappers() {
+            codecs
+                .iter()
+                .flat_map(|&codec| {
+                    transports
+                        .iter()
+                        .map(move |&transport| Some((codec, transport)))
+                })
+                .collect()
+        } else {
+            vec![None]
+        };
+        for wire in wires {
+            let label = match wire {
+                Some((codec, transport)) => {
+                    format!("{}/{}/{}", runtime.name(), codec.name(), transport.name())
                 }
-                eprintln!("conformance: {label} ...");
-                let function_dir = suite_dir.join("functions").join(runtime.name());
-                reports.push(
-                    run_cell(label, runtime, &function_dir, codec, transport, &selected).await,
-                );
+                None => format!("{} (no wire)", runtime.name()),
+            };
+            if let Some(reason) = &missing {
+                reports.push(CellReport {
+                    label,
+                    passed: 0,
+                    failed: Vec::new(),
+                    skipped: Vec::new(),
+                    missing: Some(reason.clone()),
+                    seconds: 0.0,
+                });
+                continue;
             }
+            eprintln!("conformance: {label} ...");
+            let function_dir = suite_dir
+                .join("functions")
+                .join(runtime.conformance_function());
+            reports.push(run_cell(label, runtime, &function_dir, wire, &selected).await);
         }
     }
     print_matrix(&reports, started.elapsed());
@@ -170,8 +186,7 @@ async fn run_cell(
     label: String,
     runtime: Runtime,
     function_dir: &Path,
-    codec: CodecKind,
-    transport: TransportKind,
+    wire: Option<(CodecKind, TransportKind)>,
     cases: &[&Case],
 ) -> CellReport {
     let started = Instant::now();
@@ -197,7 +212,7 @@ async fn run_cell(
         }
     };
     let log_path = log_dir.path().join("processor.log");
-    let processor = match Processor::start(function_dir, codec, transport, &log_path).await {
+    let processor = match Processor::start(function_dir, runtime, wire, &log_path).await {
         Ok(processor) => processor,
         Err(err) => {
             report.failed.push(("(start)".into(), err));
@@ -344,19 +359,24 @@ struct Processor {
 impl Processor {
     async fn start(
         function_dir: &Path,
-        codec: CodecKind,
-        transport: TransportKind,
+        runtime: Runtime,
+        wire: Option<(CodecKind, TransportKind)>,
         log_path: &Path,
     ) -> Result<Processor, String> {
         let exe = std::env::current_exe()
             .map_err(|err| format!("cannot find ferrite's own binary: {err}"))?;
         let log = std::fs::File::create(log_path)
             .map_err(|err| format!("cannot create {}: {err}", log_path.display()))?;
-        let mut child = Command::new(exe)
+        let mut command = Command::new(exe);
+        command
             .arg("run")
             .arg(function_dir)
             .args(["--port", "0", "--log-level", "debug"])
-            .args(["--codec", codec.name(), "--transport", transport.name()])
+            .args(["--runtime", runtime.name()]);
+        if let Some((codec, transport)) = wire {
+            command.args(["--codec", codec.name(), "--transport", transport.name()]);
+        }
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log)

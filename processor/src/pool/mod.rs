@@ -7,6 +7,7 @@
 //! when it dies the events behind the running one are known not to have started and are
 //! dispatched again. See `schemas/PROTOCOL.md` §5–6.
 
+mod command;
 mod connection;
 mod process;
 mod supervisor;
@@ -198,6 +199,9 @@ impl WorkerPool {
     pub async fn start(config: PoolConfig) -> Result<WorkerPool, PoolError> {
         let function = config.function.clone();
         let workers = function.http.workers as usize;
+        if !function.runtime.runs_wrappers() {
+            return Self::start_commands(config);
+        }
         let socket_dir = tempfile::Builder::new()
             .prefix("ferrite-")
             .tempdir()
@@ -210,21 +214,7 @@ impl WorkerPool {
                 .map_err(|err| PoolError::Io(err.to_string()))?;
             endpoints.push(endpoint);
         }
-        let pool = WorkerPool {
-            shared: Arc::new(Shared {
-                slots: Mutex::new((0..workers).map(|_| Slot::default()).collect()),
-                available: Notify::new(),
-                availability_timeout: function.http.worker_availability_timeout,
-                next_event_id: AtomicU64::new(1),
-                next_worker: AtomicU64::new(0),
-                stopping: CancellationToken::new(),
-                fatal: Mutex::new(None),
-                fatal_signal: CancellationToken::new(),
-                supervisors: TaskTracker::new(),
-                socket_dir: Mutex::new(Some(socket_dir)),
-                shutdown_grace: Duration::from_secs(5),
-            }),
-        };
+        let pool = WorkerPool::new(&function, Some(socket_dir));
         let (ready_tx, mut ready_rx) = mpsc::channel(workers);
         let config = Arc::new(config);
         for (worker, endpoint) in endpoints.into_iter().enumerate() {
@@ -253,6 +243,43 @@ impl WorkerPool {
                     ));
                 }
             }
+        }
+        Ok(pool)
+    }
+
+    fn new(function: &Function, socket_dir: Option<tempfile::TempDir>) -> WorkerPool {
+        let workers = function.http.workers as usize;
+        WorkerPool {
+            shared: Arc::new(Shared {
+                slots: Mutex::new((0..workers).map(|_| Slot::default()).collect()),
+                available: Notify::new(),
+                availability_timeout: function.http.worker_availability_timeout,
+                next_event_id: AtomicU64::new(1),
+                next_worker: AtomicU64::new(0),
+                stopping: CancellationToken::new(),
+                fatal: Mutex::new(None),
+                fatal_signal: CancellationToken::new(),
+                supervisors: TaskTracker::new(),
+                socket_dir: Mutex::new(socket_dir),
+                shutdown_grace: Duration::from_secs(5),
+            }),
+        }
+    }
+
+    /// The shell runtime's pool: a slot per worker that runs one command at a time, ready
+    /// at once since nothing needs to start.
+    fn start_commands(mut config: PoolConfig) -> Result<WorkerPool, PoolError> {
+        let function = config.function.clone();
+        config.launch = crate::runtime::shell_command(&function)
+            .map_err(|err| PoolError::Io(err.to_string()))?;
+        let pool = WorkerPool::new(&function, None);
+        let config = Arc::new(config);
+        for worker in 0..function.http.workers as usize {
+            let (jobs, jobs_rx) = mpsc::unbounded_channel();
+            let generation = pool.worker_up(worker, jobs, 1);
+            let slot =
+                command::CommandWorker::new(worker, generation, config.clone(), pool.clone());
+            pool.shared.supervisors.spawn(slot.run(jobs_rx));
         }
         Ok(pool)
     }

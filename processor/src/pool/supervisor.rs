@@ -266,6 +266,7 @@ impl Supervisor {
                 ("FERRITE_FUNCTION_NAME", function.name.clone()),
                 ("FERRITE_WORKER_ID", self.worker.to_string()),
                 ("FERRITE_LOG_LEVEL", self.config.log_level.clone()),
+                ("FERRITE_CONCURRENCY", function.concurrency.to_string()),
             ]
             .map(|(name, value)| (name.to_owned(), value)),
         );

@@ -2,7 +2,11 @@
 //! is a closed set chosen from `spec.runtime`, each one file and one arm of the matches
 //! here. The wrapper it launches then speaks the protocol like any other.
 
+mod java;
+mod node;
+mod pypy;
 mod python;
+mod shell;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -13,21 +17,27 @@ use std::str::FromStr;
 pub enum Runtime {
     /// CPython 3, `wrappers/python`.
     Python,
+    /// PyPy 3 running the same wrapper and SDK as CPython.
+    PyPy,
+    /// Node.js, `wrappers/node`: one process runs many events at once.
+    Node,
+    /// Java 17 or newer, `wrappers/java` (built with Maven from `sdk-java/`).
+    Java,
+    /// No wrapper: each event runs a command (`pool/command.rs`).
+    Shell,
+}
+
+impl Runtime {
+    /// Whether workers are long-lived wrapper processes speaking the protocol (all but
+    /// shell, whose events each run a command of their own).
+    pub fn runs_wrappers(self) -> bool {
+        !matches!(self, Runtime::Shell)
+    }
 }
 
 /// nuclio runtimes this build does not run yet; named so their error says "not yet"
 /// rather than "unknown".
-const NOT_YET: &[&str] = &[
-    "pypy",
-    "pypy3",
-    "nodejs",
-    "java",
-    "dotnetcore",
-    "dotnet",
-    "shell",
-    "golang",
-    "ruby",
-];
+const NOT_YET: &[&str] = &["dotnetcore", "dotnet", "golang", "ruby"];
 
 impl FromStr for Runtime {
     type Err = String;
@@ -37,6 +47,10 @@ impl FromStr for Runtime {
         let base = text.split(':').next().unwrap_or_default().trim();
         match base {
             "python" | "python3" => Ok(Runtime::Python),
+            "pypy" | "pypy3" => Ok(Runtime::PyPy),
+            "nodejs" => Ok(Runtime::Node),
+            "java" => Ok(Runtime::Java),
+            "shell" => Ok(Runtime::Shell),
             other if NOT_YET.contains(&other) => Err(format!(
                 "runtime {text:?} is not supported by this ferrite yet (supported: {})",
                 Runtime::NAMES.join(", ")
@@ -81,26 +95,80 @@ pub enum LaunchError {
         /// Where.
         looked: String,
     },
+    /// A wrapper that must be built (the Java jar) has not been.
+    #[error("ferrite's {what} is not built; build it with `{how}` (scripts/install-deps does)")]
+    NotBuilt {
+        /// What is missing.
+        what: String,
+        /// The command that builds it, from ferrite's home.
+        how: &'static str,
+    },
+}
+
+/// Why a function's code could not be made ready to run, before any worker starts.
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    /// A tool it needs is missing (the Java compiler, say).
+    #[error(transparent)]
+    Launch(#[from] LaunchError),
+    /// The code does not build: the compiler's messages.
+    #[error("{0}")]
+    Build(String),
 }
 
 impl Runtime {
     /// Names accepted in `spec.runtime`.
-    pub const NAMES: &'static [&'static str] = &["python"];
+    pub const NAMES: &'static [&'static str] = &["python", "pypy", "nodejs", "java", "shell"];
 
     /// Every runtime this build has.
-    pub const ALL: [Runtime; 1] = [Runtime::Python];
+    pub const ALL: [Runtime; 5] = [
+        Runtime::Python,
+        Runtime::PyPy,
+        Runtime::Node,
+        Runtime::Java,
+        Runtime::Shell,
+    ];
 
     /// The runtime's name.
     pub fn name(self) -> &'static str {
         match self {
             Runtime::Python => "python",
+            Runtime::PyPy => "pypy",
+            Runtime::Node => "nodejs",
+            Runtime::Java => "java",
+            Runtime::Shell => "shell",
+        }
+    }
+
+    /// The conformance suite's function for this runtime (`tests/conformance/functions/`):
+    /// runtimes that share a language share its function.
+    pub fn conformance_function(self) -> &'static str {
+        match self {
+            Runtime::Python | Runtime::PyPy => "python",
+            Runtime::Node => "nodejs",
+            Runtime::Java => "java",
+            Runtime::Shell => "shell",
+        }
+    }
+
+    /// How many events one worker runs at once unless `spec.wire.concurrency` says
+    /// otherwise: 1 for runtimes that run events in order, more for asynchronous ones.
+    pub fn default_concurrency(self) -> u32 {
+        match self {
+            // Java: a nuclio handler object need not be thread-safe, so one event at a time,
+            // pipelined; `spec.wire.concurrency` above 1 runs a thread pool.
+            Runtime::Python | Runtime::PyPy | Runtime::Java | Runtime::Shell => 1,
+            Runtime::Node => 64,
         }
     }
 
     /// Checks that `handler` has this runtime's form and that its code is in `dir`.
     pub fn check_handler(self, handler: &str, dir: &Path) -> Result<(), String> {
         match self {
-            Runtime::Python => python::check_handler(handler, dir),
+            Runtime::Python | Runtime::PyPy => python::check_handler(handler, dir),
+            Runtime::Node => node::check_handler(handler, dir),
+            Runtime::Java => java::check_handler(handler, dir),
+            Runtime::Shell => shell::check_handler(handler, dir),
         }
     }
 
@@ -108,8 +176,29 @@ impl Runtime {
     pub fn launch(self, home: &Path) -> Result<Launch, LaunchError> {
         match self {
             Runtime::Python => python::launch(home),
+            Runtime::PyPy => pypy::launch(home),
+            Runtime::Node => node::launch(home),
+            Runtime::Java => java::launch(home),
+            Runtime::Shell => shell::check_installed(),
         }
     }
+
+    /// Makes the function in `dir` ready to run and completes `launch` for it, once, before
+    /// any worker starts: Java compiles its sources (cached) and sets the classpath.
+    /// Blocking: it may run a compiler.
+    pub fn prepare(self, launch: Launch, home: &Path, dir: &Path) -> Result<Launch, PrepareError> {
+        match self {
+            Runtime::Python | Runtime::PyPy | Runtime::Node => Ok(launch),
+            Runtime::Shell => Ok(launch),
+            Runtime::Java => java::prepare(launch, home, dir),
+        }
+    }
+}
+
+/// What the shell runtime runs for each event of `function`: its command and the spec's
+/// fixed arguments.
+pub fn shell_command(function: &crate::spec::Function) -> Result<Launch, LaunchError> {
+    shell::launch(function)
 }
 
 /// Where ferrite's wrappers and SDKs are: `$FERRITE_HOME`, else the nearest ancestor of the

@@ -2,7 +2,7 @@
 //! `FERRITE_PYTHON` names another interpreter (a virtualenv's, say).
 
 use std::ffi::OsString;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::{find_on_path, Launch, LaunchError};
 
@@ -44,6 +44,11 @@ pub(super) fn launch(home: &Path) -> Result<Launch, LaunchError> {
         command: command.clone(),
         hint: "install python3, or set FERRITE_PYTHON to an interpreter",
     })?;
+    launch_wrapper(home, program)
+}
+
+/// The Python wrapper under `program`, any Python 3 interpreter.
+pub(super) fn launch_wrapper(home: &Path, program: PathBuf) -> Result<Launch, LaunchError> {
     let wrapper = home.join("wrappers/python/wrapper.py");
     let sdk = home.join("sdk-python/src");
     for path in [&wrapper, &sdk] {

@@ -28,6 +28,7 @@ const DEFAULT_MAX_REQUEST_BODY_SIZE: u64 = 32 * 1024 * 1024;
 const MAX_WORKERS: u32 = 1024;
 const DEFAULT_PIPELINE_DEPTH: u32 = 16;
 const MAX_PIPELINE_DEPTH: u32 = 1024;
+const MAX_CONCURRENCY: u32 = 4096;
 
 /// A nuclio function document (`apiVersion: nuclio.io/v1beta1`, `kind: NuclioFunction`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -58,9 +59,13 @@ pub struct Metadata {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct FunctionSpec {
-    /// `python` (also `python:3.x`, `python3`).
+    /// `python` (also `python:3.x`, `python3`), `pypy` (also `pypy3`, `pypy:3.x`),
+    /// `nodejs` (also `nodejs:20`) or `java`.
     pub runtime: String,
-    /// Which code handles events; for Python `module:function`, e.g. `main:handler`.
+    /// Which code handles events; for Python `module:function`, e.g. `main:handler`; for
+    /// Node.js `file:export`, e.g. `handler:handler` (export `handler` of `handler.js`,
+    /// `.mjs` or `.cjs`); for Java the class implementing `io.ferrite.EventHandler`, e.g.
+    /// `com.example.Hello`.
     pub handler: String,
     /// Environment variables given to every worker.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -76,9 +81,51 @@ pub struct FunctionSpec {
     /// worker on port 8080.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub triggers: BTreeMap<String, TriggerConfig>,
+    /// Settings of the runtime; used by `shell`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime_attributes: Option<RuntimeAttributes>,
     /// ferrite's own: how the processor talks to its workers. nuclio ignores it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wire: Option<WireConfig>,
+}
+
+/// `spec.runtimeAttributes`: nuclio's per-runtime settings. The shell runtime reads these;
+/// others ignore them.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RuntimeAttributes {
+    /// shell: arguments given to the command on every event, as one string split on
+    /// white space (nuclio's form) or a list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arguments: Option<Arguments>,
+    /// shell: headers added to every response.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub response_headers: BTreeMap<String, String>,
+    /// shell, ferrite's own: append the words of a request's `X-Ferrite-Arguments` header to
+    /// the arguments (never through a shell). Default false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_request_arguments: Option<bool>,
+}
+
+/// Command arguments: `"-n 3"` or `["-n", "3"]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Arguments {
+    /// Split on white space.
+    Line(String),
+    /// Taken as they are.
+    List(Vec<String>),
+}
+
+/// The shell runtime's settings, from `spec.runtimeAttributes`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ShellSettings {
+    /// Fixed arguments.
+    pub arguments: Vec<String>,
+    /// Headers added to every response.
+    pub response_headers: BTreeMap<String, String>,
+    /// Whether `X-Ferrite-Arguments` adds arguments.
+    pub allow_request_arguments: bool,
 }
 
 /// One `spec.env` entry.
@@ -148,6 +195,15 @@ pub struct WireConfig {
     /// as many as they declare instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline_depth: Option<u32>,
+    /// How many events one worker of an asynchronous runtime (Node.js) runs at the same
+    /// time (1 to 4096; default 64 for `nodejs`). The wrapper gets it as
+    /// `FERRITE_CONCURRENCY` and declares it in its hello; the processor never sends one
+    /// worker more. Java (default 1) runs that many events at once on a thread pool.
+    /// Runtimes that run one event at a time (Python) ignore it. Above 1, an
+    /// event that overruns `eventTimeout` restarts its whole worker, and the worker's
+    /// other events are answered 502.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<u32>,
 }
 
 /// A spec that loaded and passed every check: what the processor runs.
@@ -175,6 +231,10 @@ pub struct Function {
     pub transport: TransportKind,
     /// Events sent ahead to an in-order worker.
     pub pipeline_depth: usize,
+    /// The shell runtime's settings (empty for other runtimes).
+    pub shell: ShellSettings,
+    /// Events one worker of an asynchronous runtime runs at once (`FERRITE_CONCURRENCY`).
+    pub concurrency: u32,
 }
 
 /// The HTTP trigger's settings, defaults applied.
@@ -212,6 +272,8 @@ pub struct Overrides {
     pub codec: Option<CodecKind>,
     /// `--transport`.
     pub transport: Option<TransportKind>,
+    /// `--runtime`: run the handler under another runtime of its language (e.g. `pypy`).
+    pub runtime: Option<String>,
 }
 
 /// Why a spec could not be used. Every variant is the user's to fix (exit code 2).
@@ -345,10 +407,15 @@ fn check(config: FunctionConfig, dir: PathBuf, overrides: &Overrides) -> Result<
         return Err(Problem::invalid("metadata.name", "must not be empty"));
     }
     let spec = config.spec;
-    let runtime: Runtime = spec
-        .runtime
-        .parse()
-        .map_err(|message: String| Problem::invalid("spec.runtime", message))?;
+    let runtime: Runtime = match &overrides.runtime {
+        Some(name) => name
+            .parse()
+            .map_err(|message: String| Problem::invalid("--runtime", message))?,
+        None => spec
+            .runtime
+            .parse()
+            .map_err(|message: String| Problem::invalid("spec.runtime", message))?,
+    };
     runtime
         .check_handler(&spec.handler, &dir)
         .map_err(|message| Problem::invalid("spec.handler", message))?;
@@ -415,6 +482,15 @@ fn check(config: FunctionConfig, dir: PathBuf, overrides: &Overrides) -> Result<
             format!("must be from 1 to {MAX_PIPELINE_DEPTH}, found {pipeline_depth}"),
         ));
     }
+    let concurrency = wire
+        .concurrency
+        .unwrap_or_else(|| runtime.default_concurrency());
+    if concurrency == 0 || concurrency > MAX_CONCURRENCY {
+        return Err(Problem::invalid(
+            "spec.wire.concurrency",
+            format!("must be from 1 to {MAX_CONCURRENCY}, found {concurrency}"),
+        ));
+    }
     Ok(Function {
         name,
         dir,
@@ -427,7 +503,22 @@ fn check(config: FunctionConfig, dir: PathBuf, overrides: &Overrides) -> Result<
         codec: overrides.codec.or(wire.codec).unwrap_or_default(),
         transport: overrides.transport.or(wire.transport).unwrap_or_default(),
         pipeline_depth: pipeline_depth as usize,
+        shell: shell_settings(spec.runtime_attributes.unwrap_or_default()),
+        concurrency,
     })
+}
+
+fn shell_settings(attributes: RuntimeAttributes) -> ShellSettings {
+    let arguments = match attributes.arguments {
+        None => Vec::new(),
+        Some(Arguments::Line(line)) => line.split_whitespace().map(str::to_owned).collect(),
+        Some(Arguments::List(list)) => list,
+    };
+    ShellSettings {
+        arguments,
+        response_headers: attributes.response_headers,
+        allow_request_arguments: attributes.allow_request_arguments.unwrap_or(false),
+    }
 }
 
 fn http_trigger(triggers: &BTreeMap<String, TriggerConfig>) -> Result<HttpTrigger, Problem> {

@@ -40,7 +40,6 @@ pub(crate) const IGNORED_KEYS: &[(&str, &[&str])] = &[
             "volumes",
             "dataBindings",
             "platform",
-            "runtimeAttributes",
             "loggerSinks",
             "serviceType",
             "serviceAccount",

@@ -207,6 +207,9 @@ fn runtimes_are_checked() {
     assert_eq!(key, "spec.runtime");
     assert!(message.contains("unknown runtime \"cobol\""), "{message}");
 
+    let pypy = load_text(&MINIMAL.replace("runtime: python", "runtime: \"pypy:3.9\""));
+    assert_eq!(pypy.unwrap().function.runtime, Runtime::PyPy);
+
     let (_, message) = invalid(&MINIMAL.replace("runtime: python", "runtime: golang"));
     assert!(
         message.contains("not supported by this ferrite yet"),
@@ -222,6 +225,47 @@ fn the_handler_must_exist_and_have_python_form() {
 
     let (_, message) = invalid(&MINIMAL.replace("main:handler", "main.handler"));
     assert!(message.contains("module:function"), "{message}");
+}
+
+#[test]
+fn nodejs_functions_name_a_file_and_run_many_events_per_worker() {
+    let node = |extra: &str| {
+        let dir = function_dir(&format!(
+            "metadata:\n  name: n\nspec:\n  runtime: \"nodejs:20\"\n  handler: handler:handler\n{extra}"
+        ));
+        std::fs::write(
+            dir.path().join("handler.js"),
+            "exports.handler = () => '';\n",
+        )
+        .unwrap();
+        let loaded = load(dir.path(), &Overrides::default());
+        (dir, loaded)
+    };
+    let function = node("").1.unwrap().function;
+    assert_eq!(function.runtime, Runtime::Node);
+    assert_eq!(function.concurrency, 64);
+    assert_eq!(load_text(MINIMAL).unwrap().function.concurrency, 1);
+    let function = node("  wire:\n    concurrency: 8\n").1.unwrap().function;
+    assert_eq!(function.concurrency, 8);
+    for bad in [0, 4097] {
+        match node(&format!("  wire:\n    concurrency: {bad}\n")).1 {
+            Err(SpecError::Invalid { key, message, .. }) => {
+                assert_eq!(key, "spec.wire.concurrency");
+                assert!(message.contains("from 1 to 4096"), "{message}");
+            }
+            other => panic!("concurrency {bad}: {other:?}"),
+        }
+    }
+
+    let (dir, _) = node("");
+    std::fs::remove_file(dir.path().join("handler.js")).unwrap();
+    match load(dir.path(), &Overrides::default()) {
+        Err(SpecError::Invalid { key, message, .. }) => {
+            assert_eq!(key, "spec.handler");
+            assert!(message.contains("handler.js"), "{message}");
+        }
+        other => panic!("expected a missing handler file, got {other:?}"),
+    }
 }
 
 #[test]
@@ -244,10 +288,12 @@ fn flags_override_the_spec() {
         workers: Some(4),
         codec: Some(CodecKind::Json),
         transport: Some(TransportKind::Tcp),
+        runtime: Some("pypy".into()),
     };
     let function = load(&dir.path().join(SPEC_FILE_NAME), &overrides)
         .unwrap()
         .function;
+    assert_eq!(function.runtime, Runtime::PyPy);
     assert_eq!(function.http.port, 0);
     assert_eq!(function.http.workers, 4);
     assert_eq!(function.codec, CodecKind::Json);
@@ -307,4 +353,26 @@ fn schema_lists_ignored_nuclio_keys() {
     let schema = json_schema();
     assert!(schema["$defs"]["FunctionSpec"]["properties"]["minReplicas"].is_object());
     assert!(schema["$defs"]["FunctionSpec"]["properties"]["handler"].is_object());
+}
+
+#[test]
+fn shell_settings_come_from_runtime_attributes() {
+    let dir = function_dir(
+        "metadata: {name: s}\nspec:\n  runtime: shell\n  handler: cat\n  runtimeAttributes:\n    arguments: -u  -v\n    responseHeaders: {X-A: b}\n",
+    );
+    let function = load(dir.path(), &Overrides::default()).unwrap().function;
+    assert_eq!(function.runtime, Runtime::Shell);
+    assert_eq!(function.shell.arguments, vec!["-u", "-v"]);
+    assert_eq!(function.shell.response_headers["X-A"], "b");
+    assert!(!function.shell.allow_request_arguments);
+
+    let (key, message) =
+        invalid("metadata: {name: s}\nspec:\n  runtime: shell\n  handler: no-such-command-here\n");
+    assert_eq!(key, "spec.handler");
+    assert!(message.contains("neither a file"), "{message}");
+
+    let (key, _) = invalid(&format!(
+        "{MINIMAL}  runtimeAttributes:\n    argumnets: x\n"
+    ));
+    assert_eq!(key, "spec.runtimeAttributes.argumnets");
 }
