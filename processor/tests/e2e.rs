@@ -20,26 +20,41 @@ fn ferrite() -> Command {
     command
 }
 
-/// A function directory with `main.py` and a spec around it.
-fn function(main_py: &str, spec_extra: &str) -> tempfile::TempDir {
+/// A function directory holding `code` as `file` (executable, for shell) and a spec of
+/// `runtime` and `handler` with `spec_extra` appended.
+fn function_of(
+    runtime: &str,
+    handler: &str,
+    file: &str,
+    code: &str,
+    spec_extra: &str,
+) -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("main.py"), main_py).unwrap();
+    let path = dir.path().join(file);
+    std::fs::write(&path, code).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     let spec = format!(
-        "apiVersion: nuclio.io/v1beta1\nkind: NuclioFunction\nmetadata:\n  name: e2e\nspec:\n  runtime: python\n  handler: main:handler\n{spec_extra}"
+        "apiVersion: nuclio.io/v1beta1\nkind: NuclioFunction\nmetadata:\n  name: e2e\nspec:\n  runtime: {runtime}\n  handler: {handler}\n{spec_extra}"
     );
     std::fs::write(dir.path().join("function.yaml"), spec).unwrap();
     dir
 }
 
-/// A Node.js function directory with `handler.js` and a spec with one worker around it.
+/// A Python function: `main.py` with `handler`.
+fn function(main_py: &str, spec_extra: &str) -> tempfile::TempDir {
+    function_of("python", "main:handler", "main.py", main_py, spec_extra)
+}
+
+/// A Node.js function: `handler.js` exporting `handler`.
 fn node_function(handler_js: &str, spec_extra: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("handler.js"), handler_js).unwrap();
-    let spec = format!(
-        "apiVersion: nuclio.io/v1beta1\nkind: NuclioFunction\nmetadata:\n  name: e2e-node\nspec:\n  runtime: nodejs\n  handler: handler:handler\n{spec_extra}"
-    );
-    std::fs::write(dir.path().join("function.yaml"), spec).unwrap();
-    dir
+    function_of(
+        "nodejs",
+        "handler:handler",
+        "handler.js",
+        handler_js,
+        spec_extra,
+    )
 }
 
 fn run_to_end(command: &mut Command) -> Output {
@@ -404,18 +419,9 @@ fn nodejs_handlers_that_throw_reject_or_never_answer() {
     }
 }
 
-/// A shell function: `script` as `main.sh`, with `spec_extra` appended to the spec.
+/// A shell function: `script` as `main.sh`.
 fn shell_function(script: &str, spec_extra: &str) -> tempfile::TempDir {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().unwrap();
-    let main = dir.path().join("main.sh");
-    std::fs::write(&main, script).unwrap();
-    std::fs::set_permissions(&main, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let spec = format!(
-        "metadata:\n  name: shell-e2e\nspec:\n  runtime: shell\n  handler: main.sh\n{spec_extra}"
-    );
-    std::fs::write(dir.path().join("function.yaml"), spec).unwrap();
-    dir
+    function_of("shell", "main.sh", "main.sh", script, spec_extra)
 }
 
 #[test]
@@ -482,13 +488,9 @@ fn shell_arguments_come_from_the_spec_and_only_if_allowed_from_the_request() {
     }
 }
 
-/// A Java function directory with `Hello.java` (class `Hello`) and a spec with one worker.
+/// A Java function: `Hello.java` with class `Hello`.
 fn java_function(hello_java: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("Hello.java"), hello_java).unwrap();
-    let spec = "metadata:\n  name: e2e-java\nspec:\n  runtime: java\n  handler: Hello\n";
-    std::fs::write(dir.path().join("function.yaml"), spec).unwrap();
-    dir
+    function_of("java", "Hello", "Hello.java", hello_java, "")
 }
 
 #[test]

@@ -236,6 +236,22 @@ pub fn locate_home() -> Result<PathBuf, LaunchError> {
         })
 }
 
+/// The interpreter the environment variable `variable` names, else `default`, found on
+/// PATH; its absence is reported with `hint`.
+fn interpreter(
+    runtime: &'static str,
+    variable: &str,
+    default: &str,
+    hint: &'static str,
+) -> Result<PathBuf, LaunchError> {
+    let command = std::env::var(variable).unwrap_or_else(|_| default.into());
+    find_on_path(&command).ok_or(LaunchError::MissingCommand {
+        runtime,
+        command,
+        hint,
+    })
+}
+
 /// Finds `command` on PATH, as a shell would.
 pub(crate) fn find_on_path(command: &str) -> Option<PathBuf> {
     if command.contains('/') {

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use super::{find_on_path, Launch, LaunchError};
+use super::{interpreter, Launch, LaunchError};
 
 /// The extensions a handler file may have, in the order a bare name is completed.
 const EXTENSIONS: [&str; 3] = ["js", "mjs", "cjs"];
@@ -80,12 +80,12 @@ pub(super) fn check_handler(handler: &str, dir: &Path) -> Result<(), String> {
 }
 
 pub(super) fn launch(home: &Path) -> Result<Launch, LaunchError> {
-    let command = std::env::var("FERRITE_NODE").unwrap_or_else(|_| "node".into());
-    let program = find_on_path(&command).ok_or(LaunchError::MissingCommand {
-        runtime: "nodejs",
-        command: command.clone(),
-        hint: "install Node.js 18 or newer, e.g. with scripts/install-deps, or set FERRITE_NODE to a node binary",
-    })?;
+    let program = interpreter(
+        "nodejs",
+        "FERRITE_NODE",
+        "node",
+        "install Node.js 18 or newer, e.g. with scripts/install-deps, or set FERRITE_NODE to a node binary",
+    )?;
     let wrapper = home.join("wrappers/node/wrapper.js");
     let sdk = home.join("sdk-node/src/worker.js");
     let msgpack = home.join("sdk-node/node_modules/@msgpack/msgpack/package.json");

@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use super::{find_on_path, Launch, LaunchError};
+use super::{interpreter, Launch, LaunchError};
 
 /// `module:function`, where `module` (dotted) is a `.py` file or a package in `dir`.
 pub(super) fn check_handler(handler: &str, dir: &Path) -> Result<(), String> {
@@ -38,12 +38,12 @@ pub(super) fn check_handler(handler: &str, dir: &Path) -> Result<(), String> {
 }
 
 pub(super) fn launch(home: &Path) -> Result<Launch, LaunchError> {
-    let command = std::env::var("FERRITE_PYTHON").unwrap_or_else(|_| "python3".into());
-    let program = find_on_path(&command).ok_or(LaunchError::MissingCommand {
-        runtime: "python",
-        command: command.clone(),
-        hint: "install python3, or set FERRITE_PYTHON to an interpreter",
-    })?;
+    let program = interpreter(
+        "python",
+        "FERRITE_PYTHON",
+        "python3",
+        "install python3, or set FERRITE_PYTHON to an interpreter",
+    )?;
     launch_wrapper(home, program)
 }
 
