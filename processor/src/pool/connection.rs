@@ -134,6 +134,9 @@ impl Live {
             };
             let Some(job) = job else { break };
             self.stage(job, &mut codec, &mut buf);
+            if std::env::var_os("FERRITE_YIELD").is_some() {
+                tokio::task::yield_now().await;
+            }
             while buf.len() < WRITE_BATCH_BYTES {
                 match jobs.try_recv() {
                     Ok(job) => self.stage(job, &mut codec, &mut buf),
