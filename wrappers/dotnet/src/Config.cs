@@ -1,0 +1,75 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Globalization;
+using Ferrite.Sdk;
+
+namespace Ferrite.Wrapper
+{
+    /// <summary>The <c>FERRITE_*</c> environment a worker is started with (PROTOCOL.md section 1).</summary>
+    public sealed class Config
+    {
+        public string Transport { get; private set; }
+        public string Address { get; private set; }
+        public string Codec { get; private set; }
+        public string Token { get; private set; }
+        public string Handler { get; private set; }
+        public string FunctionName { get; private set; }
+        public int WorkerId { get; private set; }
+        public LogLevel LogLevel { get; private set; }
+
+        public static Config FromEnvironment()
+        {
+            return From(Environment.GetEnvironmentVariables());
+        }
+
+        /// <summary>Reads the settings from <paramref name="env"/>; throws <see cref="ArgumentException"/> naming a bad one.</summary>
+        public static Config From(IDictionary env)
+        {
+            Func<string, string, string> get = (name, fallback) =>
+            {
+                var value = env[name] as string;
+                return string.IsNullOrEmpty(value) ? fallback : value;
+            };
+            var protocol = get("FERRITE_PROTOCOL", "1");
+            if (protocol != Protocol.Version.ToString(CultureInfo.InvariantCulture))
+            {
+                throw new ArgumentException("FERRITE_PROTOCOL=" + protocol + " is not supported (this wrapper speaks 1)");
+            }
+            var config = new Config
+            {
+                Transport = get("FERRITE_TRANSPORT", "unix"),
+                Address = get("FERRITE_ADDRESS", ""),
+                Codec = get("FERRITE_CODEC", "msgpack"),
+                Token = get("FERRITE_TOKEN", ""),
+                Handler = get("FERRITE_HANDLER", ""),
+                FunctionName = get("FERRITE_FUNCTION_NAME", ""),
+                LogLevel = Logger.ParseLevel(get("FERRITE_LOG_LEVEL", "info")),
+            };
+            if (config.Transport != "unix" && config.Transport != "tcp")
+            {
+                throw new ArgumentException("FERRITE_TRANSPORT=" + config.Transport + ": expected unix or tcp");
+            }
+            if (config.Codec != "json" && config.Codec != "msgpack")
+            {
+                throw new ArgumentException("FERRITE_CODEC=" + config.Codec + ": expected json or msgpack");
+            }
+            if (config.Address.Length == 0)
+            {
+                throw new ArgumentException("FERRITE_ADDRESS is not set");
+            }
+            int workerId;
+            if (!int.TryParse(get("FERRITE_WORKER_ID", "0"), NumberStyles.None, CultureInfo.InvariantCulture, out workerId))
+            {
+                throw new ArgumentException("FERRITE_WORKER_ID=" + get("FERRITE_WORKER_ID", "") + " is not a worker index");
+            }
+            config.WorkerId = workerId;
+            return config;
+        }
+
+        public ICodec NewCodec()
+        {
+            return Codec == "json" ? (ICodec)new JsonCodec() : new MsgpackCodec();
+        }
+    }
+}
