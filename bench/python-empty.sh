@@ -12,7 +12,8 @@
 #   READY_TIMEOUT=60    seconds to wait for a server to print its URL
 #   TARGETS="baseline ferrite-1w ferrite-2w"   which targets to run, in this order (also
 #                       ferrite-node-1w: an empty Node.js handler, bench/functions/node-empty;
-#                       ferrite-java-1w: an empty Java handler, bench/functions/java-empty)
+#                       ferrite-java-1w: an empty Java handler, bench/functions/java-empty;
+#                       ferrite-dotnet-1w: an empty C# handler, bench/functions/dotnet-empty)
 #   BUILD=1             0 to use the binaries already in target/release
 #   OUT=                also write the table to this file
 set -euo pipefail
@@ -41,11 +42,12 @@ target_command() {
         ferrite-2w) COMMAND=("$BIN/ferrite" run "$FUNCTION" --port 0 --workers 2 --codec msgpack --transport unix) ;;
         ferrite-node-1w) COMMAND=("$BIN/ferrite" run bench/functions/node-empty --port 0 --workers 1 --codec msgpack --transport unix) ;;
         ferrite-java-1w) COMMAND=("$BIN/ferrite" run bench/functions/java-empty --port 0 --workers 1 --codec msgpack --transport unix) ;;
+        ferrite-dotnet-1w) COMMAND=("$BIN/ferrite" run bench/functions/dotnet-empty --port 0 --workers 1 --codec msgpack --transport unix) ;;
         ferrite-shell-cat) COMMAND=("$BIN/ferrite" run bench/functions/shell-cat --port 0 --workers 2) ;;
         ferrite-pypy-1w) COMMAND=("$BIN/ferrite" run "$FUNCTION" --runtime pypy --port 0 --workers 1 --codec msgpack --transport unix) ;;
         ferrite-pypy-json-1w) COMMAND=("$BIN/ferrite" run "$FUNCTION" --runtime pypy --port 0 --workers 1 --codec json --transport unix) ;;
         *)
-            echo "unknown target $1 (known: baseline ferrite-1w ferrite-2w ferrite-node-1w ferrite-java-1w ferrite-pypy-1w ferrite-pypy-json-1w ferrite-shell-cat)" >&2
+            echo "unknown target $1 (known: baseline ferrite-1w ferrite-2w ferrite-node-1w ferrite-java-1w ferrite-dotnet-1w ferrite-pypy-1w ferrite-pypy-json-1w ferrite-shell-cat)" >&2
             return 1
             ;;
     esac
@@ -145,6 +147,11 @@ table() {
         echo
         echo "**ferrite, 1 Java worker: $(ratio ferrite-java-1w) × baseline**" \
             "(${rps[ferrite-java-1w]} vs ${rps[baseline]} requests/s)"
+    fi
+    if [[ -n ${rps[ferrite-dotnet-1w]:-} && -n ${rps[baseline]:-} ]]; then
+        echo
+        echo "**ferrite, 1 .NET worker: $(ratio ferrite-dotnet-1w) × baseline**" \
+            "(${rps[ferrite-dotnet-1w]} vs ${rps[baseline]} requests/s)"
     fi
 }
 

@@ -181,7 +181,7 @@ fn wrapper_jar(home: &Path) -> Result<PathBuf, LaunchError> {
 
 /// Where ferrite caches what it builds: `$FERRITE_CACHE_DIR`, else `$XDG_CACHE_HOME/ferrite`,
 /// else `~/.cache/ferrite`.
-fn cache_dir() -> PathBuf {
+pub(super) fn cache_dir() -> PathBuf {
     let var = |name| std::env::var_os(name).filter(|value| !value.is_empty());
     if let Some(dir) = var("FERRITE_CACHE_DIR") {
         return PathBuf::from(dir);
@@ -256,7 +256,7 @@ impl JdkIdentity {
 }
 
 /// A file's size and modification time, which change when it is rebuilt.
-fn file_stamp(path: &Path) -> String {
+pub(super) fn file_stamp(path: &Path) -> String {
     match std::fs::metadata(path) {
         Ok(meta) => {
             let modified = meta
@@ -272,10 +272,10 @@ fn file_stamp(path: &Path) -> String {
 }
 
 /// FNV-1a, 128 bits: a stable content hash for cache keys (not for security).
-struct Fnv128(u128);
+pub(super) struct Fnv128(u128);
 
 impl Fnv128 {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Fnv128(0x6c62272e07bb014262b821756295c58d)
     }
 
@@ -287,12 +287,12 @@ impl Fnv128 {
     }
 
     /// Adds a field with its length, so fields cannot run into each other.
-    fn field(&mut self, bytes: &[u8]) {
+    pub(super) fn field(&mut self, bytes: &[u8]) {
         self.update(&(bytes.len() as u64).to_le_bytes());
         self.update(bytes);
     }
 
-    fn hex(&self) -> String {
+    pub(super) fn hex(&self) -> String {
         format!("{:032x}", self.0)
     }
 }
@@ -404,7 +404,7 @@ fn compile(
 const STALE_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// Marks a cache entry as used, so [`prune`] keeps it.
-fn touch(path: &Path) {
+pub(super) fn touch(path: &Path) {
     if let Ok(file) = std::fs::File::open(path) {
         let _ = file.set_modified(std::time::SystemTime::now());
     }
@@ -413,7 +413,7 @@ fn touch(path: &Path) {
 /// Removes the cache entries named `prefix…` other than `keep` that have not been modified
 /// for [`STALE_AFTER`]: archives of wrapper jars since rebuilt, classes of sources since
 /// edited. Best effort; another ferrite may be removing them too.
-fn prune(cache: &Path, prefix: &str, keep: &Path) {
+pub(super) fn prune(cache: &Path, prefix: &str, keep: &Path) {
     let Ok(entries) = std::fs::read_dir(cache) else {
         return;
     };
@@ -439,7 +439,7 @@ fn argfile_quote(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-fn tail_lines(text: &str, count: usize) -> String {
+pub(super) fn tail_lines(text: &str, count: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();
     let skipped = lines.len().saturating_sub(count);
     let tail = lines[skipped..].join("\n");

@@ -2,6 +2,7 @@
 //! is a closed set chosen from `spec.runtime`, each one file and one arm of the matches
 //! here. The wrapper it launches then speaks the protocol like any other.
 
+mod dotnet;
 mod java;
 mod node;
 mod pypy;
@@ -23,6 +24,8 @@ pub enum Runtime {
     Node,
     /// Java 17 or newer, `wrappers/java` (built with Maven from `sdk-java/`).
     Java,
+    /// .NET on Mono, `wrappers/dotnet` (built with `mcs` with `sdk-dotnet/`).
+    DotNet,
     /// No wrapper: each event runs a command (`pool/command.rs`).
     Shell,
 }
@@ -37,7 +40,7 @@ impl Runtime {
 
 /// nuclio runtimes this build does not run yet; named so their error says "not yet"
 /// rather than "unknown".
-const NOT_YET: &[&str] = &["dotnetcore", "dotnet", "golang", "ruby"];
+const NOT_YET: &[&str] = &["golang", "ruby"];
 
 impl FromStr for Runtime {
     type Err = String;
@@ -50,6 +53,7 @@ impl FromStr for Runtime {
             "pypy" | "pypy3" => Ok(Runtime::PyPy),
             "nodejs" => Ok(Runtime::Node),
             "java" => Ok(Runtime::Java),
+            "dotnet" | "dotnetcore" => Ok(Runtime::DotNet),
             "shell" => Ok(Runtime::Shell),
             other if NOT_YET.contains(&other) => Err(format!(
                 "runtime {text:?} is not supported by this ferrite yet (supported: {})",
@@ -118,14 +122,16 @@ pub enum PrepareError {
 
 impl Runtime {
     /// Names accepted in `spec.runtime`.
-    pub const NAMES: &'static [&'static str] = &["python", "pypy", "nodejs", "java", "shell"];
+    pub const NAMES: &'static [&'static str] =
+        &["python", "pypy", "nodejs", "java", "dotnet", "shell"];
 
     /// Every runtime this build has.
-    pub const ALL: [Runtime; 5] = [
+    pub const ALL: [Runtime; 6] = [
         Runtime::Python,
         Runtime::PyPy,
         Runtime::Node,
         Runtime::Java,
+        Runtime::DotNet,
         Runtime::Shell,
     ];
 
@@ -136,6 +142,7 @@ impl Runtime {
             Runtime::PyPy => "pypy",
             Runtime::Node => "nodejs",
             Runtime::Java => "java",
+            Runtime::DotNet => "dotnet",
             Runtime::Shell => "shell",
         }
     }
@@ -147,6 +154,7 @@ impl Runtime {
             Runtime::Python | Runtime::PyPy => "python",
             Runtime::Node => "nodejs",
             Runtime::Java => "java",
+            Runtime::DotNet => "dotnet",
             Runtime::Shell => "shell",
         }
     }
@@ -157,7 +165,8 @@ impl Runtime {
         match self {
             // Java: a nuclio handler object need not be thread-safe, so one event at a time,
             // pipelined; `spec.wire.concurrency` above 1 runs a thread pool.
-            Runtime::Python | Runtime::PyPy | Runtime::Java | Runtime::Shell => 1,
+            // .NET: one event at a time, like Java.
+            Runtime::Python | Runtime::PyPy | Runtime::Java | Runtime::DotNet | Runtime::Shell => 1,
             Runtime::Node => 64,
         }
     }
@@ -168,6 +177,7 @@ impl Runtime {
             Runtime::Python | Runtime::PyPy => python::check_handler(handler, dir),
             Runtime::Node => node::check_handler(handler, dir),
             Runtime::Java => java::check_handler(handler, dir),
+            Runtime::DotNet => dotnet::check_handler(handler, dir),
             Runtime::Shell => shell::check_handler(handler, dir),
         }
     }
@@ -179,18 +189,21 @@ impl Runtime {
             Runtime::PyPy => pypy::launch(home),
             Runtime::Node => node::launch(home),
             Runtime::Java => java::launch(home),
+            Runtime::DotNet => dotnet::launch(home),
             Runtime::Shell => shell::check_installed(),
         }
     }
 
     /// Makes the function in `dir` ready to run and completes `launch` for it, once, before
-    /// any worker starts: Java compiles its sources (cached) and sets the classpath.
+    /// any worker starts: Java compiles its sources (cached) and sets the classpath; .NET
+    /// compiles its C# sources (cached) and names the function's assemblies.
     /// Blocking: it may run a compiler.
     pub fn prepare(self, launch: Launch, home: &Path, dir: &Path) -> Result<Launch, PrepareError> {
         match self {
             Runtime::Python | Runtime::PyPy | Runtime::Node => Ok(launch),
             Runtime::Shell => Ok(launch),
             Runtime::Java => java::prepare(launch, home, dir),
+            Runtime::DotNet => dotnet::prepare(launch, home, dir),
         }
     }
 }

@@ -60,12 +60,13 @@ pub struct Metadata {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct FunctionSpec {
     /// `python` (also `python:3.x`, `python3`), `pypy` (also `pypy3`, `pypy:3.x`),
-    /// `nodejs` (also `nodejs:20`) or `java`.
+    /// `nodejs` (also `nodejs:20`), `java` or `dotnetcore` (also `dotnet`).
     pub runtime: String,
     /// Which code handles events; for Python `module:function`, e.g. `main:handler`; for
     /// Node.js `file:export`, e.g. `handler:handler` (export `handler` of `handler.js`,
     /// `.mjs` or `.cjs`); for Java the class implementing `io.ferrite.EventHandler`, e.g.
-    /// `com.example.Hello`.
+    /// `com.example.Hello`; for .NET `Namespace.Class:Method` (method `Handle` when left
+    /// out), e.g. `Example.Hello:Handle`.
     pub handler: String,
     /// Environment variables given to every worker.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
