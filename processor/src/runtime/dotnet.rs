@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use super::java::{cache_dir, file_stamp, prune, tail_lines, touch, Fnv128};
+use super::java::{cache_dir, file_stamp, install_compiled, touch, Fnv128};
 use super::{interpreter, Launch, LaunchError, PrepareError};
 
 /// The wrapper, relative to ferrite's home.
@@ -225,39 +225,15 @@ fn compile(code: &FunctionCode, sdk: &Path, cache: &Path) -> Result<PathBuf, Pre
         sources = code.sources.len(),
         "compiling the function's C# sources"
     );
-    let output = command
-        .output()
-        .map_err(|err| PrepareError::Build(format!("cannot run {}: {err}", mcs.display())))?;
-    // mcs writes its diagnostics to stderr and its summary to stdout.
-    let mut messages = String::from_utf8_lossy(&output.stderr).into_owned();
-    messages.push_str(&String::from_utf8_lossy(&output.stdout));
-    let messages = messages.trim_end();
-    if !output.status.success() || !output_file.is_file() {
-        return Err(PrepareError::Build(format!(
-            "mcs could not compile the function's sources:\n{}",
-            tail_lines(messages, 60)
-        )));
-    }
-    if messages.lines().any(|line| line.contains("warning")) {
-        tracing::warn!("mcs: {messages}");
-    }
-    match std::fs::rename(&output_file, &assembly) {
-        Ok(()) => {}
-        // Another ferrite compiled the same sources meanwhile: theirs will do.
-        Err(_) if assembly.is_file() => {}
-        Err(err) => {
-            return Err(PrepareError::Build(format!(
-                "cannot move the compiled assembly to {}: {err}",
-                assembly.display()
-            )))
-        }
-    }
-    tracing::info!(
-        assembly = %assembly.display(),
-        ms = started.elapsed().as_millis() as u64,
-        "compiled the function's C# sources"
-    );
-    prune(cache, "function-", &assembly);
+    install_compiled(
+        "C#",
+        command,
+        &output_file,
+        &assembly,
+        cache,
+        "function-",
+        started,
+    )?;
     Ok(assembly)
 }
 

@@ -365,39 +365,68 @@ fn compile(
             at
         })
         .stdin(Stdio::null());
+    install_compiled(
+        "java",
+        command,
+        &output_dir,
+        &classes,
+        cache,
+        "classes-",
+        started,
+    )?;
+    Ok(classes)
+}
+
+/// Runs a compiler `command` that writes `built` from the function's `language` sources, then moves `built` into the cache as
+/// `cached` and prunes the older entries beside it. A failed compile returns the
+/// compiler's last 60 lines for the user; a concurrent ferrite that cached the same
+/// result first is fine.
+pub(super) fn install_compiled(
+    language: &str,
+    mut command: Command,
+    built: &Path,
+    cached: &Path,
+    cache: &Path,
+    prefix: &str,
+    started: Instant,
+) -> Result<(), PrepareError> {
+    let tool = Path::new(command.get_program())
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let output = command
         .output()
-        .map_err(|err| PrepareError::Build(format!("cannot run {}: {err}", javac.display())))?;
+        .map_err(|err| PrepareError::Build(format!("cannot run {tool}: {err}")))?;
+    // Compilers write diagnostics to stderr and (mcs) a summary to stdout.
     let mut messages = String::from_utf8_lossy(&output.stderr).into_owned();
     messages.push_str(&String::from_utf8_lossy(&output.stdout));
     let messages = messages.trim_end();
-    if !output.status.success() {
+    if !output.status.success() || !built.exists() {
         return Err(PrepareError::Build(format!(
-            "javac could not compile the function's sources:\n{}",
+            "{tool} could not compile the function's sources:\n{}",
             tail_lines(messages, 60)
         )));
     }
-    if !messages.is_empty() {
-        tracing::warn!("javac: {messages}");
+    if messages.contains("warning") {
+        tracing::warn!("{tool}: {messages}");
     }
-    match std::fs::rename(&output_dir, &classes) {
+    match std::fs::rename(built, cached) {
         Ok(()) => {}
-        // Another ferrite compiled the same sources meanwhile: theirs will do.
-        Err(_) if classes.is_dir() => {}
+        Err(_) if cached.exists() => {}
         Err(err) => {
             return Err(PrepareError::Build(format!(
-                "cannot move the compiled classes to {}: {err}",
-                classes.display()
+                "cannot move the compiled code to {}: {err}",
+                cached.display()
             )))
         }
     }
     tracing::info!(
-        classes = %classes.display(),
+        cached = %cached.display(),
         ms = started.elapsed().as_millis() as u64,
-        "compiled the function's java sources"
+        "compiled the function's {language} sources"
     );
-    prune(cache, "classes-", &classes);
-    Ok(classes)
+    prune(cache, prefix, cached);
+    Ok(())
 }
 
 /// Entries left unused this long are removed when a new one is made beside them.
