@@ -37,7 +37,11 @@ pub(crate) async fn serve(
     drain: Duration,
 ) {
     let graceful = GracefulShutdown::new();
-    let http = hyper::server::conn::http1::Builder::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    // Copy head and body into one buffer and write it with one plain write: for the small
+    // responses functions mostly send this is cheaper than a vectored write (wrk: ~4% more
+    // requests/s, ~5% less CPU per request), at the price of a copy of large bodies.
+    http.writev(false);
     tokio::pin!(stop);
     loop {
         let (stream, _) = tokio::select! {
