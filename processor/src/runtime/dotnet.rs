@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use super::java::{cache_dir, file_stamp, install_compiled, touch, Fnv128};
+use super::java::{cache_dir, file_stamp, install_compiled, touch, Fnv128, FunctionCode};
 use super::{interpreter, Launch, LaunchError, PrepareError};
 
 /// The wrapper, relative to ferrite's home.
@@ -50,9 +50,9 @@ pub(super) fn check_handler(handler: &str, dir: &Path) -> Result<(), String> {
              Example.Hello or Example.Hello:Handle"
         ));
     }
-    let code =
-        FunctionCode::find(dir).map_err(|err| format!("cannot read {}: {err}", dir.display()))?;
-    if code.sources.is_empty() && code.assemblies.is_empty() {
+    let code = FunctionCode::find(dir, "cs", "dll", &SKIPPED_DIRS)
+        .map_err(|err| format!("cannot read {}: {err}", dir.display()))?;
+    if code.sources.is_empty() && code.libraries.is_empty() {
         return Err(format!(
             "no .cs sources or .dll assemblies in {} for handler class {class}",
             dir.display()
@@ -76,7 +76,7 @@ pub(super) fn launch(home: &Path) -> Result<Launch, LaunchError> {
 /// function's assemblies after the wrapper.
 pub(super) fn prepare(launch: Launch, home: &Path, dir: &Path) -> Result<Launch, PrepareError> {
     let sdk = built(home, SDK_DLL, "SDK")?;
-    let code = FunctionCode::find(dir)
+    let code = FunctionCode::find(dir, "cs", "dll", &SKIPPED_DIRS)
         .map_err(|err| PrepareError::Build(format!("cannot read {}: {err}", dir.display())))?;
     let mut args = launch.args;
     if !code.sources.is_empty() {
@@ -90,7 +90,7 @@ pub(super) fn prepare(launch: Launch, home: &Path, dir: &Path) -> Result<Launch,
         args.push(compile(&code, &sdk, &cache)?.into_os_string());
     }
     args.extend(
-        code.assemblies
+        code.libraries
             .iter()
             .map(|dll| dll.clone().into_os_string()),
     );
@@ -131,51 +131,6 @@ fn built(home: &Path, relative: &str, what: &str) -> Result<PathBuf, LaunchError
     }
 }
 
-/// The function's code: `.cs` files anywhere below the directory (hidden directories and
-/// `bin/`, `obj/` skipped), assemblies in it and in its `lib/`; both sorted, so hashes are
-/// stable.
-#[derive(Debug, Default)]
-struct FunctionCode {
-    sources: Vec<PathBuf>,
-    assemblies: Vec<PathBuf>,
-}
-
-impl FunctionCode {
-    fn find(dir: &Path) -> std::io::Result<FunctionCode> {
-        let mut code = FunctionCode::default();
-        let mut pending = vec![dir.to_path_buf()];
-        while let Some(at) = pending.pop() {
-            for entry in std::fs::read_dir(&at)? {
-                let entry = entry?;
-                let name = entry.file_name();
-                let name = name.to_string_lossy();
-                if name.starts_with('.') {
-                    continue;
-                }
-                let path = entry.path();
-                let kind = entry.file_type()?;
-                let is_dir = kind.is_dir() || (kind.is_symlink() && path.is_dir());
-                if is_dir {
-                    if !SKIPPED_DIRS.contains(&name.as_ref()) {
-                        pending.push(path);
-                    }
-                } else if has_extension(&path, "cs") {
-                    code.sources.push(path);
-                } else if has_extension(&path, "dll") && (at == dir || at == dir.join("lib")) {
-                    code.assemblies.push(path);
-                }
-            }
-        }
-        code.sources.sort();
-        code.assemblies.sort();
-        Ok(code)
-    }
-}
-
-fn has_extension(path: &Path, extension: &str) -> bool {
-    path.extension().is_some_and(|ext| ext == extension)
-}
-
 /// The compiled assembly of `code`, from the cache or from mcs.
 fn compile(code: &FunctionCode, sdk: &Path, cache: &Path) -> Result<PathBuf, PrepareError> {
     let mcs = mcs()?;
@@ -185,7 +140,7 @@ fn compile(code: &FunctionCode, sdk: &Path, cache: &Path) -> Result<PathBuf, Pre
     hash.field(real_mcs.as_os_str().as_encoded_bytes());
     hash.field(file_stamp(&real_mcs).as_bytes());
     hash.field(file_stamp(sdk).as_bytes());
-    for dll in &code.assemblies {
+    for dll in &code.libraries {
         hash.field(dll.as_os_str().as_encoded_bytes());
         hash.field(file_stamp(dll).as_bytes());
     }
@@ -217,7 +172,7 @@ fn compile(code: &FunctionCode, sdk: &Path, cache: &Path) -> Result<PathBuf, Pre
     let output_file = work.path().join(&name);
     let mut command = Command::new(&mcs);
     command
-        .args(mcs_args(&output_file, sdk, &code.assemblies))
+        .args(mcs_args(&output_file, sdk, &code.libraries))
         .args(&code.sources)
         .stdin(Stdio::null());
     let started = Instant::now();
@@ -323,7 +278,7 @@ mod tests {
             ("lib/dep.dll", ""),
             ("other/ignored.dll", ""),
         ]);
-        let code = FunctionCode::find(dir.path()).unwrap();
+        let code = FunctionCode::find(dir.path(), "cs", "dll", &SKIPPED_DIRS).unwrap();
         let names = |paths: &[PathBuf]| -> Vec<String> {
             paths
                 .iter()
@@ -331,7 +286,7 @@ mod tests {
                 .collect()
         };
         assert_eq!(names(&code.sources), ["A.cs", "b/B.cs"]);
-        assert_eq!(names(&code.assemblies), ["app.dll", "lib/dep.dll"]);
+        assert_eq!(names(&code.libraries), ["app.dll", "lib/dep.dll"]);
     }
 
     #[test]

@@ -59,15 +59,15 @@ pub(super) fn check_handler(handler: &str, dir: &Path) -> Result<(), String> {
              io.ferrite.EventHandler, e.g. com.example.Hello"
         ));
     }
-    let code =
-        FunctionCode::find(dir).map_err(|err| format!("cannot read {}: {err}", dir.display()))?;
-    if code.sources.is_empty() && code.jars.is_empty() {
+    let code = FunctionCode::find(dir, "java", "jar", &[])
+        .map_err(|err| format!("cannot read {}: {err}", dir.display()))?;
+    if code.sources.is_empty() && code.libraries.is_empty() {
         return Err(format!(
             "no .java sources or .jar files in {} for handler class {handler}",
             dir.display()
         ));
     }
-    if code.jars.is_empty() {
+    if code.libraries.is_empty() {
         // A top-level public class lives in a file of its own name.
         let simple = handler.rsplit('.').next().unwrap_or(handler);
         let top = simple.split('$').next().unwrap_or(simple);
@@ -97,7 +97,7 @@ pub(super) fn launch(home: &Path) -> Result<Launch, LaunchError> {
 /// made), and returns the launch with the function's classes and jars on the classpath.
 pub(super) fn prepare(launch: Launch, home: &Path, dir: &Path) -> Result<Launch, PrepareError> {
     let jar = wrapper_jar(home)?;
-    let code = FunctionCode::find(dir)
+    let code = FunctionCode::find(dir, "java", "jar", &[])
         .map_err(|err| PrepareError::Build(format!("cannot read {}: {err}", dir.display())))?;
     let cache = cache_dir().join("java");
     std::fs::create_dir_all(&cache).map_err(|err| {
@@ -111,7 +111,7 @@ pub(super) fn prepare(launch: Launch, home: &Path, dir: &Path) -> Result<Launch,
     if !code.sources.is_empty() {
         classpath.push(compile(&code, &jar, &jdk, &cache)?);
     }
-    classpath.extend(code.jars.iter().cloned());
+    classpath.extend(code.libraries.iter().cloned());
     let archive = match std::env::var("FERRITE_JAVA_CDS").as_deref() {
         Ok("off") | Ok("0") | Ok("false") => None,
         _ => class_data_archive(&launch.program, &jar, &jdk, &cache),
@@ -195,39 +195,50 @@ pub(super) fn cache_dir() -> PathBuf {
     }
 }
 
-/// The function's code: `.java` files anywhere below the directory (hidden directories
-/// skipped), jars in it and in its `lib/`; both sorted, so hashes are stable.
+/// What the function directory of a compiled runtime holds: sources anywhere below it
+/// (hidden directories and `skipped` ones aside) and prebuilt libraries in it or in its
+/// `lib/`, each sorted so cache keys are stable.
 #[derive(Debug, Default)]
-struct FunctionCode {
-    sources: Vec<PathBuf>,
-    jars: Vec<PathBuf>,
+pub(super) struct FunctionCode {
+    pub(super) sources: Vec<PathBuf>,
+    pub(super) libraries: Vec<PathBuf>,
 }
 
 impl FunctionCode {
-    fn find(dir: &Path) -> std::io::Result<FunctionCode> {
+    pub(super) fn find(
+        dir: &Path,
+        source_extension: &str,
+        library_extension: &str,
+        skipped: &[&str],
+    ) -> std::io::Result<FunctionCode> {
         let mut code = FunctionCode::default();
         let mut pending = vec![dir.to_path_buf()];
         while let Some(at) = pending.pop() {
             for entry in std::fs::read_dir(&at)? {
                 let entry = entry?;
                 let name = entry.file_name();
-                if name.to_string_lossy().starts_with('.') {
+                let name = name.to_string_lossy();
+                if name.starts_with('.') {
                     continue;
                 }
                 let path = entry.path();
                 let kind = entry.file_type()?;
                 let is_dir = kind.is_dir() || (kind.is_symlink() && path.is_dir());
                 if is_dir {
-                    pending.push(path);
-                } else if has_extension(&path, "java") {
+                    if !skipped.contains(&name.as_ref()) {
+                        pending.push(path);
+                    }
+                } else if has_extension(&path, source_extension) {
                     code.sources.push(path);
-                } else if has_extension(&path, "jar") && (at == dir || at == dir.join("lib")) {
-                    code.jars.push(path);
+                } else if has_extension(&path, library_extension)
+                    && (at == dir || at == dir.join("lib"))
+                {
+                    code.libraries.push(path);
                 }
             }
         }
         code.sources.sort();
-        code.jars.sort();
+        code.libraries.sort();
         Ok(code)
     }
 }
@@ -309,7 +320,7 @@ fn compile(
     hash.field(b"ferrite java classes v1");
     hash.field(jdk.0.as_bytes());
     hash.field(file_stamp(wrapper_jar).as_bytes());
-    for jar in &code.jars {
+    for jar in &code.libraries {
         hash.field(jar.as_os_str().as_encoded_bytes());
         hash.field(file_stamp(jar).as_bytes());
     }
@@ -345,7 +356,7 @@ fn compile(
     std::fs::write(&argfile, arguments)
         .map_err(|err| PrepareError::Build(format!("cannot write {}: {err}", argfile.display())))?;
     let mut classpath = vec![wrapper_jar.to_path_buf()];
-    classpath.extend(code.jars.iter().cloned());
+    classpath.extend(code.libraries.iter().cloned());
 
     let started = Instant::now();
     tracing::info!(
@@ -622,7 +633,7 @@ mod tests {
             ("lib/dep.jar", ""),
             ("other/ignored.jar", ""),
         ]);
-        let code = FunctionCode::find(dir.path()).unwrap();
+        let code = FunctionCode::find(dir.path(), "java", "jar", &[]).unwrap();
         let names = |paths: &[PathBuf]| -> Vec<String> {
             paths
                 .iter()
@@ -630,7 +641,7 @@ mod tests {
                 .collect()
         };
         assert_eq!(names(&code.sources), ["A.java", "b/B.java"]);
-        assert_eq!(names(&code.jars), ["app.jar", "lib/dep.jar"]);
+        assert_eq!(names(&code.libraries), ["app.jar", "lib/dep.jar"]);
     }
 
     #[test]
