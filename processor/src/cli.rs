@@ -82,10 +82,13 @@ pub struct RunArgs {
     /// Log level of the processor and its handlers (debug, info, warn, error).
     #[arg(long, default_value = "info", value_parser = ["debug", "info", "warn", "error"])]
     pub log_level: String,
+    /// Threads of the processor itself; default: the cores the workers leave free, at least 1.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
 }
 
 /// Runs the parsed command line and returns the process's exit code.
-pub async fn main(cli: Cli) -> ExitCode {
+pub fn main(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Schema => {
             let schema = spec::json_schema();
@@ -95,12 +98,37 @@ pub async fn main(cli: Cli) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Command::Run(args) => run(args).await,
-        Command::Conformance(args) => conformance(args).await,
+        Command::Run(args) => run(args),
+        Command::Conformance(args) => match async_runtime(None) {
+            Ok(runtime) => runtime.block_on(conformance(args)),
+            Err(code) => code,
+        },
     }
 }
 
-async fn run(args: RunArgs) -> ExitCode {
+/// The processor's own threads when `--threads` is not given: one per core the `workers`
+/// wrapper processes leave free, and at least one. The processor's work per event is
+/// mostly socket calls; on a machine with few cores a second processor thread mostly adds
+/// cross-thread wake-ups (measured on 2 cores with 1 worker: 17 µs of processor CPU per
+/// event with two threads, 13 µs with one).
+pub fn default_threads(workers: u32) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |cores| cores.get());
+    cores.saturating_sub(workers as usize).max(1)
+}
+
+/// A tokio runtime with `threads` worker threads (tokio's default, one per core, if None).
+fn async_runtime(threads: Option<usize>) -> Result<tokio::runtime::Runtime, ExitCode> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(threads) = threads {
+        builder.worker_threads(threads);
+    }
+    builder.enable_all().build().map_err(|err| {
+        eprintln!("ferrite: error: cannot start the async runtime: {err}");
+        ExitCode::from(EXIT_FAILED)
+    })
+}
+
+fn run(args: RunArgs) -> ExitCode {
     init_tracing(&args.log_level);
     let overrides = Overrides {
         port: args.port,
@@ -124,10 +152,18 @@ async fn run(args: RunArgs) -> ExitCode {
     }
     let function = loaded.function;
     let name = function.name.clone();
+    let threads = args
+        .threads
+        .map_or_else(|| default_threads(function.http.workers), usize::from);
+    let runtime = match async_runtime(Some(threads)) {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
     tracing::info!(
         function = %name,
         runtime = function.runtime.name(),
         workers = function.http.workers,
+        threads,
         codec = function.codec.name(),
         transport = function.transport.name(),
         "starting"
@@ -136,12 +172,16 @@ async fn run(args: RunArgs) -> ExitCode {
         host: args.host,
         log_level: args.log_level,
     };
-    let result = server::serve(function, options, shutdown_signal(), |address| {
-        println!("ferrite: serving {name} at http://{address}");
-        use std::io::Write;
-        let _ = std::io::stdout().flush();
-    })
-    .await;
+    let result = runtime.block_on(server::serve(
+        function,
+        options,
+        shutdown_signal(),
+        |address| {
+            println!("ferrite: serving {name} at http://{address}");
+            use std::io::Write;
+            let _ = std::io::stdout().flush();
+        },
+    ));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

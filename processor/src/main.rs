@@ -2,7 +2,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    ferrite::cli::main(ferrite::cli::Cli::parse()).await
+fn main() -> ExitCode {
+    ferrite::cli::main(ferrite::cli::Cli::parse())
 }
