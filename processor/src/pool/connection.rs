@@ -133,18 +133,22 @@ impl Live {
                 job = jobs.recv() => job,
             };
             let Some(job) = job else { break };
-            self.stage(job, &mut codec, &mut buf);
+            let mut was_idle = self.stage(job, &mut codec, &mut buf);
             // Let the request tasks that are ready run first, so the events they hand over
             // join this write: fewer, larger writes wake the wrapper less often, and waking
             // it is most of what an event costs here.
             tokio::task::yield_now().await;
             while buf.len() < WRITE_BATCH_BYTES {
                 match jobs.try_recv() {
-                    Ok(job) => self.stage(job, &mut codec, &mut buf),
+                    Ok(job) => was_idle |= self.stage(job, &mut codec, &mut buf),
                     Err(_) => break,
                 }
             }
-            self.changed.notify_one();
+            // Events joining others in flight start no earlier than those, so the reader's
+            // timeout stands; it needs waking only when these are the first.
+            if was_idle {
+                self.changed.notify_one();
+            }
             if writer.write_all(&buf).await.is_err() {
                 // The reader sees the broken stream and ends the connection.
                 return jobs;
@@ -163,8 +167,9 @@ impl Live {
         jobs
     }
 
-    /// Encodes one event into the outgoing batch and records it as in flight.
-    fn stage(&self, mut job: Job, codec: &mut WireCodec, buf: &mut BytesMut) {
+    /// Encodes one event into the outgoing batch and records it as in flight. Returns
+    /// whether nothing was in flight before it.
+    fn stage(&self, mut job: Job, codec: &mut WireCodec, buf: &mut BytesMut) -> bool {
         let now = Instant::now();
         job.event.deadline = unix_millis(SystemTime::now() + self.event_timeout);
         let mark = buf.len();
@@ -174,15 +179,17 @@ impl Live {
                 .reply
                 .send(Outcome::Failed(DispatchError::Unencodable(err.to_string())));
             self.pool.release(self.worker, self.generation);
-            return;
+            return false;
         }
         let mut in_flight = self.in_flight.lock().expect("in-flight lock");
-        let started = (!self.ordered || in_flight.is_empty()).then_some(now);
+        let was_idle = in_flight.is_empty();
+        let started = (!self.ordered || was_idle).then_some(now);
         in_flight.push_back(Pending {
             event: job.event,
             reply: job.reply,
             started,
         });
+        was_idle
     }
 
     /// Reads responses and logs until the connection ends, the oldest event overruns its

@@ -332,6 +332,12 @@ impl WorkerPool {
     }
 
     async fn allocate(&self, wait_until: Instant) -> Result<Allocation, DispatchError> {
+        // Most events find a free slot at once: look before paying for a wait registration.
+        if !self.shared.stopping.is_cancelled() {
+            if let Some(allocation) = self.try_allocate() {
+                return Ok(allocation);
+            }
+        }
         loop {
             let notified = self.shared.available.notified();
             tokio::pin!(notified);
