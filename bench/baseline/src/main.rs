@@ -1,12 +1,15 @@
-//! `ferrite-baseline`: a bare hyper "hello" server, the ceiling of this machine.
+//! `ferrite-baseline`: a bare hyper server, the ceiling of this machine.
 //!
-//! The benchmark (`bench/python-empty.sh`) drives this and `ferrite` with the same wrk
-//! settings in the same run and reports ferrite as a ratio to it, so a noisy shared
-//! machine moves both numbers together. It does as little as an HTTP/1.1 server can:
-//! keep-alive, drain the request body, answer `200 hello`.
+//! The benchmark (`bench/run`) drives this and `ferrite` with the same wrk settings in the
+//! same run and reports ferrite as a ratio to it, so a noisy shared machine moves both
+//! numbers together. It does as little as an HTTP/1.1 server can: keep-alive, read the
+//! request body, answer `200` with that body (empty for a GET), as ferrite's empty and
+//! echo benchmark handlers do.
 //!
-//! Usage: `ferrite-baseline [--port N]` (default 0 = any free port). Once bound it prints
-//! exactly one line, `listening on http://127.0.0.1:PORT`, and it exits on SIGINT/SIGTERM.
+//! Usage: `ferrite-baseline [--port N] [--threads N]` (default port 0 = any free port,
+//! default threads: tokio's, one per core). The benchmark gives it the same thread count
+//! as the ferrite it compares with. Once bound it prints exactly one line,
+//! `listening on http://127.0.0.1:PORT`, and it exits on SIGINT/SIGTERM.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -24,11 +27,17 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, SignalKind};
 
-const USAGE: &str =
-    "usage: ferrite-baseline [--port N]   (N = 0..=65535, default 0 = any free port)";
+const USAGE: &str = "usage: ferrite-baseline [--port N] [--threads N]   \
+     (port 0..=65535, default 0 = any free port; threads >= 1, default one per core)";
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// What the command line asks for.
+#[derive(Debug, PartialEq, Eq)]
+struct Args {
+    port: u16,
+    threads: Option<usize>,
+}
+
+fn main() -> ExitCode {
     if std::env::args()
         .skip(1)
         .any(|arg| arg == "-h" || arg == "--help")
@@ -36,13 +45,27 @@ async fn main() -> ExitCode {
         println!("{USAGE}");
         return ExitCode::SUCCESS;
     }
-    let port = match parse_port(std::env::args().skip(1)) {
-        Ok(port) => port,
+    let args = match parse_args(std::env::args().skip(1)) {
+        Ok(args) => args,
         Err(message) => {
             eprintln!("ferrite-baseline: {message}\n{USAGE}");
             return ExitCode::from(2);
         }
     };
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(threads) = args.threads {
+        builder.worker_threads(threads);
+    }
+    match builder.enable_all().build() {
+        Ok(runtime) => runtime.block_on(run(args.port)),
+        Err(error) => {
+            eprintln!("ferrite-baseline: cannot start the async runtime: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(port: u16) -> ExitCode {
     let listener = match TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await {
         Ok(listener) => listener,
         Err(error) => {
@@ -80,22 +103,40 @@ async fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Parses `--port N` or `--port=N`; anything else is an error naming what was wrong.
-fn parse_port(mut args: impl Iterator<Item = String>) -> Result<u16, String> {
-    let mut port = 0;
+/// Parses `--port N` and `--threads N` (also as `--flag=N`); anything else is an error
+/// naming what was wrong.
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
+    let mut parsed = Args {
+        port: 0,
+        threads: None,
+    };
     while let Some(arg) = args.next() {
-        let value = match arg.as_str() {
-            "--port" => args.next().ok_or("--port needs a value")?,
-            other => match other.strip_prefix("--port=") {
-                Some(value) => value.to_owned(),
-                None => return Err(format!("unknown argument {other:?}")),
-            },
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) => (flag.to_owned(), Some(value.to_owned())),
+            None => (arg, None),
         };
-        port = value
-            .parse()
-            .map_err(|_| format!("--port {value:?} is not a port number"))?;
+        if flag != "--port" && flag != "--threads" {
+            return Err(format!("unknown argument {flag:?}"));
+        }
+        let value = match inline {
+            Some(value) => value,
+            None => args.next().ok_or(format!("{flag} needs a value"))?,
+        };
+        if flag == "--port" {
+            parsed.port = value
+                .parse()
+                .map_err(|_| format!("--port {value:?} is not a port number"))?;
+        } else {
+            parsed.threads = Some(
+                value
+                    .parse()
+                    .ok()
+                    .filter(|threads| *threads > 0)
+                    .ok_or(format!("--threads {value:?} is not a count of 1 or more"))?,
+            );
+        }
     }
-    Ok(port)
+    Ok(parsed)
 }
 
 /// Resolves on the first SIGINT or SIGTERM.
@@ -131,29 +172,47 @@ async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()>) {
         tokio::spawn(async move {
             // A client closing mid-request is normal under load; nothing to report.
             let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service_fn(hello))
+                .serve_connection(TokioIo::new(stream), service_fn(echo))
                 .await;
         });
     }
 }
 
-/// Drains the request body (so POST keeps the connection reusable) and answers `hello`.
-async fn hello(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
-    let mut body = request.into_body();
-    while let Some(Ok(_)) = body.frame().await {}
-    let mut response = Response::new(Full::new(Bytes::from_static(b"hello")));
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+/// Answers each request with its own body: an empty 200 for a GET, an echo for a POST,
+/// as ferrite's empty and echo benchmark handlers do.
+async fn echo(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let body = match request.into_body().collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => Bytes::new(),
+    };
+    let mut response = Response::new(Full::new(body));
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
     Ok(response)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::parse_port;
+    use super::{parse_args, Args};
 
     fn parse(args: &[&str]) -> Result<u16, String> {
-        parse_port(args.iter().map(|arg| (*arg).to_owned()))
+        parse_args(args.iter().map(|arg| (*arg).to_owned())).map(|args| args.port)
+    }
+
+    #[test]
+    fn threads_are_read_and_checked() {
+        let parsed = parse_args(["--threads", "1", "--port=9"].map(String::from).into_iter());
+        assert_eq!(
+            parsed,
+            Ok(Args {
+                port: 9,
+                threads: Some(1)
+            })
+        );
+        let zero = parse_args(["--threads=0"].map(String::from).into_iter());
+        assert!(zero.unwrap_err().contains("\"0\""));
     }
 
     #[test]
