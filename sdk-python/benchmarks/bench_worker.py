@@ -5,6 +5,10 @@ decoding them in pipelined batches and running each through ``Worker.handle_even
 (event object, handler call, return-value conversion, response encoding).
 
     python3 benchmarks/bench_worker.py [--codec msgpack|json] [--events N] [--batch B]
+                                       [--body-size BYTES]
+
+With ``--body-size`` the events carry a body of that many bytes and the handler echoes
+it, as bench/functions/python-echo does.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ class _NoConnection:
         pass
 
 
-def _event(event_id: int) -> dict:
+def _event(event_id: int, body: bytes) -> dict:
     return {
         "id": event_id,
         "trigger": {"kind": "http", "name": "web"},
@@ -39,8 +43,8 @@ def _event(event_id: int) -> dict:
         "url": "/",
         "query": {},
         "headers": {"host": "127.0.0.1:8080", "user-agent": "wrk"},
-        "content_type": "",
-        "body": b"",
+        "content_type": "application/octet-stream" if body else "",
+        "body": body,
         "timestamp": 1_700_000_000_000 + event_id,
         "deadline": 0,
     }
@@ -61,6 +65,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=8, help="events per read")
     parser.add_argument("--repeat", type=int, default=5, help="runs; the best counts")
+    parser.add_argument("--body-size", type=int, default=0, help="body bytes, echoed")
     args = parser.parse_args()
 
     processor = codec_for(args.codec)
@@ -69,10 +74,14 @@ def main() -> None:
         "unix", "-", args.codec, "", "main:handler", ".", "bench", 0, "info"
     )
     worker = Worker(_NoConnection(wrapper), config)
-    worker.handler = lambda context, event: ""
+    body = bytes(range(256)) * (args.body_size // 256) + bytes(args.body_size % 256)
+    if body:
+        worker.handler = lambda context, event: event.body
+    else:
+        worker.handler = lambda context, event: ""
 
     started = time.perf_counter()
-    frames = [processor.encode(EVENT, _event(i)) for i in range(args.events)]
+    frames = [processor.encode(EVENT, _event(i, body)) for i in range(args.events)]
     encode_s = time.perf_counter() - started
     reads = [
         b"".join(frames[i : i + args.batch]) for i in range(0, len(frames), args.batch)
@@ -99,8 +108,8 @@ def main() -> None:
 
     per = 1e6 / args.events
     print(
-        f"{args.codec}, {args.events} empty events, {args.batch} per read, "
-        f"best of {args.repeat}:"
+        f"{args.codec}, {args.events} events of {len(body)} bytes, "
+        f"{args.batch} per read, best of {args.repeat}:"
     )
     print(
         f"  processor-side encode  {encode_s * per:6.2f} us/event (not the wrapper's)"

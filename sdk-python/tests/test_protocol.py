@@ -187,7 +187,8 @@ def test_json_wire_bytes():
     assert codec.encode(READY, {}) == b'{"kind":"ready"}\n'
     assert (
         codec.encode(RESPONSE, {"id": 1, "body": b"\xff\x00", "error": "é\n"})
-        == b'{"kind":"response","id":1,"body":"/wA=","error":"\xc3\xa9\\n"}\n'
+        # Bin fields go last: they are spliced in after the rest is encoded.
+        == b'{"kind":"response","id":1,"error":"\xc3\xa9\\n","body":"/wA="}\n'
     )
 
 

@@ -15,6 +15,7 @@ import binascii
 import json
 import struct
 import sys
+from binascii import b2a_base64
 from typing import Any, Union
 
 import msgpack
@@ -172,11 +173,20 @@ class JsonCodec:
         """The line of one message, ``\\n`` included."""
         obj = {"kind": KIND_NAMES[kind]}
         obj.update(payload)
+        # Base64 text never needs JSON escaping, so bin fields are spliced in after the
+        # rest is encoded: the encoder's scan of a long body string for characters to
+        # escape cost as much as the base64 itself (64 KiB: ~170 us of ~600 per echo).
+        parts = []
         for field in BIN_FIELDS.get(kind, ()):
             value = obj.get(field)
             if value is not None:
-                obj[field] = base64.b64encode(value).decode("ascii")
+                del obj[field]
+                text = b2a_base64(value, newline=False)
+                parts += (b',"', field.encode(), b'":"', text, b'"')
         line = self._dumps(obj).encode("utf-8")
+        if parts:
+            # obj always holds "kind", so it is never empty and the comma is right.
+            line = b"".join((line[:-1], *parts, b"}"))
         if len(line) > MAX_FRAME_LEN:
             raise FrameTooLarge(len(line))
         return line + b"\n"
