@@ -35,7 +35,7 @@ pub(super) fn decode(
     src: &mut BytesMut,
     scanned: &mut usize,
 ) -> Result<Option<Message>, CodecError> {
-    let Some(offset) = src[*scanned..].iter().position(|&b| b == b'\n') else {
+    let Some(offset) = memchr::memchr(b'\n', &src[*scanned..]) else {
         *scanned = src.len();
         if src.len() > MAX_FRAME_LEN {
             return Err(CodecError::TooLarge(src.len()));
@@ -53,16 +53,30 @@ pub(super) fn decode(
     if line.iter().all(u8::is_ascii_whitespace) {
         return Err(CodecError::Empty);
     }
-    #[derive(serde::Deserialize)]
-    struct Tag {
-        kind: String,
-    }
-    let tag: Tag = serde_json::from_slice(line).map_err(|err| CodecError::Malformed {
-        kind: "json",
-        reason: err.to_string(),
-    })?;
-    let kind = MessageKind::from_name(&tag.kind).ok_or(CodecError::UnknownKind(tag.kind))?;
+    let kind = match leading_kind(line) {
+        Some(kind) => kind,
+        None => {
+            #[derive(serde::Deserialize)]
+            struct Tag {
+                kind: String,
+            }
+            let tag: Tag = serde_json::from_slice(line).map_err(|err| CodecError::Malformed {
+                kind: "json",
+                reason: err.to_string(),
+            })?;
+            MessageKind::from_name(&tag.kind).ok_or(CodecError::UnknownKind(tag.kind))?
+        }
+    };
     decode_payload(kind, JsonPayload(line)).map(Some)
+}
+
+/// The kind of a line that opens with it, `{"kind":"NAME"`, as every wrapper here writes
+/// it. Reading it there spares a parse of the whole line, long when it carries a body,
+/// only to find the tag; a line with the tag elsewhere is read whole for it.
+fn leading_kind(line: &[u8]) -> Option<MessageKind> {
+    let rest = line.strip_prefix(b"{\"kind\":\"")?;
+    let name = &rest[..memchr::memchr(b'"', rest)?];
+    MessageKind::from_name(std::str::from_utf8(name).ok()?)
 }
 
 struct JsonPayload<'a>(&'a [u8]);

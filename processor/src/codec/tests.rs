@@ -193,6 +193,25 @@ fn golden_encodings() {
 }
 
 #[test]
+fn json_kind_is_read_wherever_it_stands() {
+    for line in [
+        &b"{\"kind\":\"pong\",\"nonce\":3}\n"[..],
+        b"{\"nonce\":3,\"kind\":\"pong\"}\n",
+        b"{ \"kind\" : \"pong\", \"nonce\":3}\n",
+        b"{\"kind\":\"p\\u006fng\",\"nonce\":3}\n",
+    ] {
+        let mut buf = BytesMut::from(line);
+        let got = WireCodec::new(CodecKind::Json).decode(&mut buf).unwrap();
+        assert_eq!(
+            got,
+            Some(Message::Pong(Ping { nonce: 3 })),
+            "{}",
+            String::from_utf8_lossy(line)
+        );
+    }
+}
+
+#[test]
 fn unknown_fields_are_ignored() {
     let mut buf = BytesMut::from(&b"{\"kind\":\"pong\",\"nonce\":3,\"future\":[1,2]}\n"[..]);
     let got = WireCodec::new(CodecKind::Json).decode(&mut buf).unwrap();
