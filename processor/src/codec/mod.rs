@@ -294,13 +294,19 @@ impl WireCodec {
 
     /// Appends `message` to `dst`.
     pub fn encode(&mut self, message: &Message, dst: &mut BytesMut) -> Result<(), CodecError> {
+        if let Message::Event(event) = message {
+            return self.encode_event(event, dst);
+        }
         message.with_payload(|payload| self.encode_payload(message.kind(), payload, dst))
     }
 
     /// Appends an `event` message, leaving the event with the caller (who keeps it in case
     /// it must be sent to another worker).
     pub fn encode_event(&mut self, event: &Event, dst: &mut BytesMut) -> Result<(), CodecError> {
-        self.encode_payload(MessageKind::Event, event, dst)
+        match self.kind {
+            CodecKind::Json => json::encode_event(event, dst),
+            CodecKind::Msgpack => msgpack::encode(MessageKind::Event, event, dst),
+        }
     }
 
     fn encode_payload(

@@ -118,6 +118,29 @@ fn encode_event_matches_encode() {
 }
 
 #[test]
+fn json_event_with_spliced_body_is_the_derived_json() {
+    for body in [
+        Vec::new(),
+        b"x".to_vec(),
+        (0..=255).cycle().take(70_000).collect(),
+    ] {
+        let Message::Event(mut event) = every_message().swap_remove(3) else {
+            panic!("fixture order changed")
+        };
+        event.body = Bytes::from(body);
+        let mut line = BytesMut::new();
+        WireCodec::new(CodecKind::Json)
+            .encode_event(&event, &mut line)
+            .unwrap();
+        assert_eq!(line.last(), Some(&b'\n'));
+        let spliced: serde_json::Value = serde_json::from_slice(&line).unwrap();
+        let mut derived = serde_json::to_value(&event).unwrap();
+        derived["kind"] = "event".into();
+        assert_eq!(spliced, derived);
+    }
+}
+
+#[test]
 fn a_message_arriving_byte_by_byte_is_not_an_error() {
     for kind in CodecKind::ALL {
         let messages = every_message();
