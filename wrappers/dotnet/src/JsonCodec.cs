@@ -45,8 +45,127 @@ namespace Ferrite.Wrapper
             {
                 throw new ProtocolException("json line longer than 256 MiB");
             }
-            message = Decode(Utf8.GetString(buffer, start, length));
+            message = DecodeWithTrailingBody(buffer, start, length) ?? Decode(Utf8.GetString(buffer, start, length));
             return newline + 1 - start;
+        }
+
+        /// <summary>Where an event line's body text begins: after <c>,"body":"</c>.</summary>
+        private static readonly byte[] BodyKey = Utf8.GetBytes(",\"body\":\"");
+
+        /// <summary>
+        /// An event line as the processor writes it, <c>{"kind":"event",...,"body":"BASE64"}</c>,
+        /// read without its body going through the JSON parser: the rest, <c>{"kind":...}</c>,
+        /// is parsed alone and the body decoded from the line's bytes. Null for any other
+        /// line, or one this cannot vouch for, which <see cref="Decode(string)"/> then reads
+        /// whole; so the result, and every error, is the same as it would give.
+        ///
+        /// Read whole, the base64 text is transcoded to UTF-16, copied char by char through
+        /// Newtonsoft.Json's string buffer into a new string and only then decoded by
+        /// <c>Convert</c>: four passes over the body at Mono's pace, nearly all of a large
+        /// event's cost. Here it is one pass, plus the search for the line's end.
+        /// </summary>
+        private static Message DecodeWithTrailingBody(byte[] buffer, int start, int length)
+        {
+            int end = start + length;
+            if (length < BodyKey.Length + 4 || buffer[end - 1] != (byte)'}' || buffer[end - 2] != (byte)'"')
+            {
+                return null;
+            }
+            // The body's key is found going from quote to quote, which stops in the short head
+            // of the line rather than running over the body. A "body" key in the query or the
+            // headers comes first; the head up to it does not parse, so the next one is tried,
+            // up to three (a line full of them is left to the parser).
+            int close = end - 2;
+            int tries = 0;
+            for (int quote = Array.IndexOf(buffer, (byte)'"', start, close - start); quote >= 0;
+                quote = Array.IndexOf(buffer, (byte)'"', quote + 1, close - quote - 1))
+            {
+                int key = quote + 1 - BodyKey.Length;
+                if (key <= start || !At(buffer, key, BodyKey))
+                {
+                    continue;
+                }
+                var payload = Head(buffer, start, key);
+                if (payload != null)
+                {
+                    // The body must be base64 up to the closing quote, so it is the last string.
+                    var body = Base64.DecodeCanonical(buffer, quote + 1, close - quote - 1);
+                    if (body == null)
+                    {
+                        return null;
+                    }
+                    // The body first, then the kind out: the entries keep the line's order.
+                    payload["body"] = body;
+                    payload.Remove("kind");
+                    return new Message(Protocol.Event, payload);
+                }
+                if (++tries == 3)
+                {
+                    return null;
+                }
+            }
+            return null;
+        }
+
+        /// <summary>
+        /// The event's fields before its body, <c>buffer[start..key)</c> closed with a brace,
+        /// or null. It must end in a value (not in a comma or a brace that the body's comma
+        /// would follow) and parse as an event without a body of its own: then the whole line
+        /// is that object plus the body, for the parser too.
+        /// </summary>
+        private static Dictionary<string, object> Head(byte[] buffer, int start, int key)
+        {
+            int last = key - 1;
+            while (last > start && IsSpace(buffer[last]))
+            {
+                last--;
+            }
+            if (!EndsValue(buffer[last]))
+            {
+                return null;
+            }
+            Dictionary<string, object> payload;
+            try
+            {
+                payload = Json.Parse(Utf8.GetString(buffer, start, key - start) + "}") as Dictionary<string, object>;
+            }
+            catch (FormatException)
+            {
+                return null;
+            }
+            object name;
+            if (payload == null || payload.ContainsKey("body") || !payload.TryGetValue("kind", out name)
+                || Protocol.Kind(name as string) != Protocol.Event)
+            {
+                return null;
+            }
+            return payload;
+        }
+
+        private static bool At(byte[] buffer, int at, byte[] expected)
+        {
+            for (int i = 0; i < expected.Length; i++)
+            {
+                if (buffer[at + i] != expected[i])
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private static bool IsSpace(byte character)
+        {
+            return character == (byte)' ' || character == (byte)'\t' || character == (byte)'\r' || character == (byte)'\n';
+        }
+
+        /// <summary>Whether a value can end in <paramref name="character"/>: a string, object, array, number or literal.</summary>
+        private static bool EndsValue(byte character)
+        {
+            return character == (byte)'"' || character == (byte)'}' || character == (byte)']'
+                || (character >= (byte)'0' && character <= (byte)'9')
+                || (character >= (byte)'a' && character <= (byte)'z')
+                || (character >= (byte)'A' && character <= (byte)'Z');
         }
 
         /// <summary>One line's message.</summary>
@@ -104,6 +223,7 @@ namespace Ferrite.Wrapper
         public byte[] Encode(Message message)
         {
             var text = new StringWriter(CultureInfo.InvariantCulture);
+            var splices = new Splices(text.GetStringBuilder());
             using (var writer = new JsonTextWriter(text) { CloseOutput = false })
             {
                 writer.Formatting = Formatting.None;
@@ -113,21 +233,68 @@ namespace Ferrite.Wrapper
                 foreach (var entry in message.Payload)
                 {
                     writer.WritePropertyName(entry.Key);
-                    Write(writer, entry.Value, 0);
+                    Write(writer, entry.Value, 0, splices);
                 }
                 writer.WriteEndObject();
             }
             text.Write('\n');
-            var bytes = Utf8.GetBytes(text.ToString());
-            if (bytes.Length - 1 > Protocol.MaxFrame)
+            return splices.Frame(text.ToString());
+        }
+
+        /// <summary>
+        /// The byte arrays of a message being written, each written first as <c>""</c> and
+        /// put in between those quotes as base64 when the text becomes the frame's bytes.
+        /// The writer would otherwise escape the long text char by char, and the text be
+        /// copied and transcoded twice more; base64 never needs escaping.
+        /// </summary>
+        private sealed class Splices
+        {
+            private readonly StringBuilder text;
+            private readonly List<int> places = new List<int>();
+            private readonly List<byte[]> values = new List<byte[]>();
+
+            public Splices(StringBuilder text)
             {
-                throw new ProtocolException("frame of " + bytes.Length + " bytes is over the 256 MiB limit");
+                this.text = text;
             }
-            return bytes;
+
+            /// <summary>Writes <paramref name="bytes"/> as an empty string now and base64 in the frame.</summary>
+            public void Write(JsonTextWriter writer, byte[] bytes)
+            {
+                writer.WriteValue("");
+                writer.Flush();
+                places.Add(text.Length - 1);
+                values.Add(bytes);
+            }
+
+            /// <summary>The frame: <paramref name="line"/> in UTF-8 with the bytes in their places.</summary>
+            public byte[] Frame(string line)
+            {
+                long size = Utf8.GetByteCount(line);
+                foreach (var bytes in values)
+                {
+                    size += Base64.EncodedLength(bytes.Length);
+                }
+                if (size - 1 > Protocol.MaxFrame)
+                {
+                    throw new ProtocolException("frame of " + size + " bytes is over the 256 MiB limit");
+                }
+                var frame = new byte[size];
+                int at = 0;
+                int from = 0;
+                for (int i = 0; i < places.Count; i++)
+                {
+                    at += Utf8.GetBytes(line, from, places[i] - from, frame, at);
+                    at = Base64.Encode(values[i], frame, at);
+                    from = places[i];
+                }
+                Utf8.GetBytes(line, from, line.Length - from, frame, at);
+                return frame;
+            }
         }
 
         /// <summary>A JSON-like value; bytes as base64, other objects as their text.</summary>
-        private static void Write(JsonTextWriter writer, object value, int depth)
+        private static void Write(JsonTextWriter writer, object value, int depth, Splices splices)
         {
             if (depth > 64)
             {
@@ -148,7 +315,7 @@ namespace Ferrite.Wrapper
             }
             else if (value is byte[])
             {
-                writer.WriteValue(Convert.ToBase64String((byte[])value));
+                splices.Write(writer, (byte[])value);
             }
             else if (value is double || value is float || value is decimal)
             {
@@ -176,7 +343,7 @@ namespace Ferrite.Wrapper
                 foreach (DictionaryEntry entry in (IDictionary)value)
                 {
                     writer.WritePropertyName(Convert.ToString(entry.Key, CultureInfo.InvariantCulture));
-                    Write(writer, entry.Value, depth + 1);
+                    Write(writer, entry.Value, depth + 1, splices);
                 }
                 writer.WriteEndObject();
             }
@@ -185,7 +352,7 @@ namespace Ferrite.Wrapper
                 writer.WriteStartArray();
                 foreach (var item in (IEnumerable)value)
                 {
-                    Write(writer, item, depth + 1);
+                    Write(writer, item, depth + 1, splices);
                 }
                 writer.WriteEndArray();
             }

@@ -1,5 +1,7 @@
+using System;
 using System.Collections.Generic;
 using System.Text;
+using Ferrite.Sdk;
 using Ferrite.Wrapper;
 using NUnit.Framework;
 
@@ -58,6 +60,125 @@ namespace Ferrite.Wrapper.Tests
             Message message;
             int needed;
             Assert.Throws<ProtocolException>(() => new JsonCodec().TryDecode(bytes, 0, bytes.Length, out message, out needed));
+        }
+
+        [Test]
+        public void EncodesBytesAsConvertDoesWhereverTheyAre()
+        {
+            var random = new Random(7);
+            foreach (var length in new[] { 0, 1, 2, 3, 4, 5, 6, 7, 8, 61, 62, 63, 64, 65, 100000 })
+            {
+                var body = new byte[length];
+                random.NextBytes(body);
+                var line = Encoding.UTF8.GetString(new JsonCodec().Encode(new Message(Protocol.Log, new Dictionary<string, object>
+                {
+                    { "before", "é✓" },
+                    { "body", body },
+                    { "fields", new Dictionary<string, object> { { "list", new List<object> { body, "€", new byte[] { 255 } } } } },
+                    { "after", "x" },
+                })));
+                var base64 = Convert.ToBase64String(body);
+                Assert.AreEqual("{\"kind\":\"log\",\"before\":\"é✓\",\"body\":\"" + base64 + "\",\"fields\":{\"list\":[\""
+                    + base64 + "\",\"€\",\"/w==\"]},\"after\":\"x\"}\n", line, "length " + length);
+            }
+        }
+
+        [Test]
+        public void DecodesEventBodiesOfEveryLengthAsConvertDoes()
+        {
+            var random = new Random(11);
+            foreach (var length in new[] { 0, 1, 2, 3, 4, 5, 6, 7, 8, 61, 62, 63, 64, 65, 100000 })
+            {
+                var body = new byte[length];
+                random.NextBytes(body);
+                var message = Decoded("{\"kind\":\"event\",\"id\":3,\"headers\":{\"a\":\"é\"},\"body\":\"" + Convert.ToBase64String(body) + "\"}\n");
+                CollectionAssert.AreEqual(body, (byte[])message.Payload["body"], "length " + length);
+                CollectionAssert.AreEqual(new[] { "id", "headers", "body" }, new List<string>(message.Payload.Keys));
+            }
+        }
+
+        /// <summary>
+        /// Lines with the body last, as the processor writes events, that are odd in some way:
+        /// the bytes must give what the parser gives reading the whole line as text.
+        /// </summary>
+        [TestCase("{\"kind\":\"event\",\"id\":1,\"body\":\"QUJD\"}")]
+        [TestCase("{\"kind\":\"event\",\"id\":1,\"body\":\"QQ==\"}")]
+        [TestCase("{\"kind\":\"event\",\"id\":1,\"body\":\"QUI=\"}")]
+        [TestCase("{\"kind\":\"event\",\"id\":1,\"body\":\"\"}")]
+        [TestCase("{\"kind\":\"event\",\"id\":1,\"body\":\"QR==\"}")]
+        [TestCase("{\"kind\":\"event\",\"id\":1,\"body\":\"QUJ=\"}")]
+        [TestCase("{\"kind\":\"event\",\"id\":1,\"body\":\"QQ\"}")]
+        [TestCase("{\"kind\":\"event\",\"id\":1,\"body\":\"QQ=\"}")]
+        [TestCase("{\"kind\":\"event\",\"id\":1,\"body\":\"Q===\"}")]
+        [TestCase("{\"kind\":\"event\",\"id\":1,\"body\":\"====\"}")]
+        [TestCase("{\"kind\":\"event\",\"id\":1,\"body\":\"QU=D\"}")]
+        [TestCase("{\"kind\":\"event\",\"id\":1,\"body\":\"QUJD QUJD\"}")]
+        [TestCase("{\"kind\":\"event\",\"id\":1,\"body\":\"QU\\/D\"}")]
+        [TestCase("{\"kind\":\"event\",\"id\":1,\"body\":\"QUJD\\n\"}")]
+        [TestCase("{\"kind\":\"event\",\"id\":1,\"body\":\"QU-_\"}")]
+        [TestCase("{\"kind\":\"event\",\"id\":1,\"body\":\"QUJDé\"}")]
+        [TestCase("{\"kind\":\"event\",\"body\":\"QUFB\",\"body\":\"QUJD\"}")]
+        [TestCase("{\"kind\":\"event\",\"body\":null,\"body\":\"QUJD\"}")]
+        [TestCase("{\"kind\":\"event\",,\"body\":\"QUJD\"}")]
+        [TestCase("{\"kind\":\"event\", ,\"body\":\"QUJD\"}")]
+        [TestCase("{\"kind\":\"event\",\"id\":,\"body\":\"QUJD\"}")]
+        [TestCase("{,\"body\":\"QUJD\"}")]
+        [TestCase("{\"body\":\"QUJD\"}")]
+        [TestCase("{\"kind\":\"ping\",\"body\":\"QUJD\"}")]
+        [TestCase("{\"kind\":\"nope\",\"body\":\"QUJD\"}")]
+        [TestCase("{\"id\":1,\"body\":\"QUJD\"}")]
+        [TestCase("{\"kind\":\"event\",\"x\":\"a,\"body\":\"QUJD\"}")]
+        [TestCase("{\"kind\":\"event\",\"x\":\"a\\\",\\\"body\\\":\\\"QUJD\"}")]
+        [TestCase("{\"kind\":\"event\",\"x\":\"q\\\\\",\"body\":\"QUJD\"}")]
+        [TestCase("{\"kind\":\"event\",'x':'a,\"body\":\"QUJD\"}")]
+        [TestCase("{\"kind\":\"event\",\"x\":[1,2],\"y\":true,\"body\":\"QUJD\"}")]
+        [TestCase("{\"kind\":\"event\",\"x\":1 /* c */,\"body\":\"QUJD\"}")]
+        [TestCase("{\"kind\":\"event\",\"x\":{\"body\":\"QUFB\"},\"body\":\"QUJD\"}")]
+        [TestCase("{\"kind\":\"event\",\"query\":{\"a\":\"1\",\"body\":\"x\"},\"headers\":{\"a\":\"1\",\"body\":\"y\"},\"body\":\"QUJD\"}")]
+        [TestCase("{\"kind\":\"event\",\"q\":[0,\"body\":\"x\"],\"body\":\"QUJD\"}")]
+        [TestCase("{\"kind\":\"event\",\"q\":{\"a\":[{\"b\":1,\"body\":\"\"},{\"c\":2,\"body\":\"\"}],\"d\":3,\"body\":\"QUFB\"},\"body\":\"QUJD\"}")]
+        [TestCase("{\"kind\":\"event\",\"body\":\"QUJD\",\"x\":\"y\"}")]
+        [TestCase("{\"kind\":\"event\",\"body\":\"QUJD\",\"body\":\"QUJD\"}")]
+        [TestCase("{\"kind\":\"event\",\"id\":1,\"body\":\"QUJD\"}}")]
+        [TestCase("[\"kind\",\"event\",\"body\":\"QUJD\"}")]
+        [TestCase("{\"kind\":\"event\",\"id\":1,\"body\":\"QUJD\"}  ")]
+        [TestCase("{\"kind\":\"event\",\"id\":1,\"body\":\"QUJD\"}\r")]
+        public void ReadsOddEventLinesAsTheParserDoes(string line)
+        {
+            string expected;
+            try
+            {
+                expected = Describe(JsonCodec.Decode(line.TrimEnd('\r')));
+            }
+            catch (ProtocolException e)
+            {
+                expected = "ProtocolException: " + e.Message;
+            }
+            string actual;
+            try
+            {
+                actual = Describe(Decoded(line + "\n"));
+            }
+            catch (ProtocolException e)
+            {
+                actual = "ProtocolException: " + e.Message;
+            }
+            Assert.AreEqual(expected, actual);
+        }
+
+        private static Message Decoded(string line)
+        {
+            var bytes = Encoding.UTF8.GetBytes(line);
+            Message message;
+            int needed;
+            Assert.AreEqual(bytes.Length, new JsonCodec().TryDecode(bytes, 0, bytes.Length, out message, out needed));
+            return message;
+        }
+
+        /// <summary>A message as text, its entries in order, bytes as base64.</summary>
+        private static string Describe(Message message)
+        {
+            return message.Kind + " " + Json.Serialize(message.Payload);
         }
     }
 }
