@@ -254,6 +254,155 @@ describe("json lines", () => {
   }
 });
 
+describe("json lines with large bodies", () => {
+  // Bodies of 4 KiB and more take a faster way through the codec: encoded with the
+  // base64 written straight into the line, decoded with the body cut out of the line
+  // before JSON.parse. These check it gives what JSON.stringify and JSON.parse give.
+  // Every byte value, so the base64 has every character, "+" and "/" among them.
+  const big = Buffer.from(Array.from({ length: 100_000 }, (_, i) => i % 251));
+  const base64 = big.toString("base64");
+  const nonCanonical = `${"A".repeat(8000)}QR==`;
+
+  /** The message of `line` the plain way: JSON.parse whole, the regex for base64. */
+  function reference(line) {
+    const obj = JSON.parse(line.replace(/\r?\n$/, ""));
+    const name = obj.kind;
+    delete obj.kind;
+    if ((name === "event" || name === "response") && obj.body != null) {
+      if (
+        typeof obj.body !== "string" ||
+        obj.body.length % 4 !== 0 ||
+        !/^[A-Za-z0-9+/]*={0,2}$/.test(obj.body)
+      ) {
+        throw new Error("not valid base64");
+      }
+      obj.body = Buffer.from(obj.body, "base64");
+    }
+    return obj;
+  }
+
+  it("encodes byte for byte as JSON.stringify would", () => {
+    const payload = {
+      id: 7,
+      status: 200,
+      headers: { "x-q": 'a "quoted" \\ value', "x-u": "żółw" },
+      content_type: "application/octet-stream",
+      body: new Uint8Array(big),
+      error: "after the body",
+    };
+    const line = new JsonCodec().encode(RESPONSE, payload);
+    const expected = JSON.stringify({
+      kind: "response",
+      ...payload,
+      body: base64,
+    });
+    assert.equal(line.toString("utf8"), `${expected}\n`);
+    const [[kind, decoded]] = new JsonCodec().decode(line);
+    assert.equal(kind, RESPONSE);
+    assert.ok(decoded.body.equals(big));
+    assert.equal(decoded.error, "after the body");
+    assert.equal(decoded.headers["x-u"], "żółw");
+  });
+
+  it("decodes a large line cut into pieces", () => {
+    const codec = new JsonCodec();
+    const bytes = Buffer.concat([
+      codec.encode(EVENT, { id: 1, body: big }),
+      codec.encode(READY, {}),
+      codec.encode(EVENT, { id: 2, body: big.subarray(1) }),
+    ]);
+    for (const step of [1000, 65536, bytes.length]) {
+      const messages = decodeInPieces(new JsonCodec(), bytes, step);
+      assert.deepEqual(
+        messages.map(([kind, payload]) => [kind, payload.id]),
+        [
+          [EVENT, 1],
+          [READY, undefined],
+          [EVENT, 2],
+        ],
+      );
+      assert.ok(messages[0][1].body.equals(big));
+      assert.ok(messages[2][1].body.equals(big.subarray(1)));
+    }
+  });
+
+  for (const [what, line] of [
+    [
+      "with spaces",
+      ` { "kind" : "event" , "id" : 1 , "body" : "${base64}" } \r\n`,
+    ],
+    ["with the body first", `{"body":"${base64}","kind":"event","id":1}\n`],
+    [
+      "with nested maps after the body",
+      `{"kind":"event","body":"${base64}","headers":{"body":"x","a":[1,{"b":"}"}]},"q":"\\\\\\""}\n`,
+    ],
+    [
+      "with the body twice",
+      `{"kind":"event","body":"${base64}","body":"aGk="}\n`,
+    ],
+    [
+      "with a large body twice",
+      `{"kind":"event","body":"aGk=","body":"${base64}"}\n`,
+    ],
+    [
+      "with an escaped key that spells body",
+      `{"kind":"event","body":"${base64}","b\\u006fdy":"aGk="}\n`,
+    ],
+    [
+      "with an escaped slash in the body",
+      `{"kind":"event","body":"${base64.replaceAll("/", "\\/")}"}\n`,
+    ],
+    [
+      "with stray bits before the padding",
+      `{"kind":"event","body":"${nonCanonical}"}\n`,
+    ],
+    ["with a body that is not bin", `{"kind":"log","body":"${base64}"}\n`],
+    ["with a null body", `{"kind":"event","body":null,"pad":"${base64}"}\n`],
+  ]) {
+    it(`decodes a large line ${what} as JSON.parse does`, () => {
+      const [[, payload]] = new JsonCodec().decode(Buffer.from(line));
+      assert.deepEqual(payload, reference(line));
+    });
+  }
+
+  for (const [what, line, error] of [
+    [
+      "a body that is not base64",
+      `{"kind":"event","body":"${base64.slice(4)}*==="}\n`,
+      /malformed event message: body is not valid base64/,
+    ],
+    [
+      "a url-safe body",
+      `{"kind":"event","body":"${base64.replaceAll("+", "-")}"}\n`,
+      /body is not valid base64/,
+    ],
+    [
+      "a body with a control character",
+      `{"kind":"event","body":"${base64.slice(4)}\tAAA"}\n`,
+      /malformed json message: Bad control character/,
+    ],
+    [
+      "a line that does not end its object",
+      `{"kind":"event","body":"${base64}"\n`,
+      /malformed json message/,
+    ],
+    [
+      "a line with text after its object",
+      `{"kind":"event","body":"${base64}"} x\n`,
+      /malformed json message/,
+    ],
+    [
+      "an unknown kind",
+      `{"kind":"teleport","body":"${base64}"}\n`,
+      /unknown message kind "teleport"/,
+    ],
+  ]) {
+    it(`refuses a large line with ${what}`, () => {
+      assert.throws(() => new JsonCodec().decode(Buffer.from(line)), error);
+    });
+  }
+});
+
 it("codecFor names the codecs of FERRITE_CODEC", () => {
   assert.equal(codecFor("json").name, "json");
   assert.equal(codecFor("msgpack").name, "msgpack");

@@ -52,7 +52,8 @@ final class FrameBuffer extends OutputStream {
     }
   }
 
-  private void ensure(int extra) {
+  /** Makes room for {@code extra} more bytes, so a large write grows the buffer once. */
+  void ensure(int extra) {
     long needed = (long) size + extra;
     if (needed > bytes.length) {
       if (needed > Integer.MAX_VALUE - 16) {

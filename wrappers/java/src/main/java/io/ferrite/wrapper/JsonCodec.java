@@ -15,7 +15,8 @@ import java.util.Map;
 /**
  * One JSON object per {@code \n}-ended line, {@code "kind"} naming the message, the {@code body} in
  * base64. Remembers how far it has searched for a newline, so a long line arriving over many reads
- * is scanned once: always pass a buffer that starts where the last call's used bytes ended.
+ * is scanned once: always pass a buffer that starts where the last call's used bytes ended. A large
+ * body does not go through Jackson: see {@link JsonBody}.
  */
 final class JsonCodec implements Codec {
   private int scanned;
@@ -37,7 +38,17 @@ final class JsonCodec implements Codec {
         generator.writeFieldName(field.getKey());
         Object value = field.getValue();
         if (hasBody && value instanceof byte[] && field.getKey().equals("body")) {
-          generator.writeBinary((byte[]) value);
+          byte[] body = (byte[]) value;
+          if (body.length >= JsonBody.LARGE) {
+            // The value's quotes go through the generator, which keeps track of commas and
+            // colons; the base64 between them goes straight into the frame.
+            generator.writeRawValue("\"");
+            generator.flush();
+            JsonBody.writeBase64(body, out);
+            generator.writeRaw('"');
+          } else {
+            generator.writeBinary(body);
+          }
         } else {
           Json.write(generator, value);
         }
@@ -59,13 +70,7 @@ final class JsonCodec implements Codec {
   public int decode(byte[] bytes, int start, int end, List<Message> out) throws ProtocolException {
     int position = start;
     while (true) {
-      int newline = -1;
-      for (int i = position + scanned; i < end; i++) {
-        if (bytes[i] == '\n') {
-          newline = i;
-          break;
-        }
-      }
+      int newline = JsonBody.indexOf(bytes, (byte) '\n', position + scanned, end);
       if (newline < 0) {
         scanned = end - position;
         if (scanned > Protocol.MAX_FRAME_LEN) {
@@ -89,6 +94,51 @@ final class JsonCodec implements Codec {
   }
 
   private static Message parseLine(byte[] bytes, int offset, int length) throws ProtocolException {
+    if (length >= JsonBody.LARGE) {
+      Message message = parseLargeBody(bytes, offset, offset + length);
+      if (message != null) {
+        return message;
+      }
+    }
+    return parseWhole(bytes, offset, length);
+  }
+
+  /**
+   * The message of a line with a large base64 body, or null to parse the line whole.
+   *
+   * <p>The body's bytes are cut out of the line and decoded straight from base64; only the rest,
+   * with {@code ""} in the body's place, goes through Jackson. When the body is valid base64 (so
+   * holds no quote, backslash or control character) and the rest parses, the whole line would have
+   * parsed to the same message. Anything else, an error included, is left to {@link #parseWhole},
+   * which reports it as it always has.
+   */
+  private static Message parseLargeBody(byte[] bytes, int start, int end) {
+    JsonBody.Span span = JsonBody.bodySpan(bytes, start, end);
+    if (span == null) {
+      return null;
+    }
+    int head = span.start() - start;
+    byte[] rest = new byte[head + end - span.end()];
+    System.arraycopy(bytes, start, rest, 0, head);
+    System.arraycopy(bytes, span.end(), rest, head, end - span.end());
+    Message message;
+    try {
+      message = parseWhole(rest, 0, rest.length);
+    } catch (ProtocolException e) {
+      return null;
+    }
+    if (!Protocol.hasBody(message.kind())) {
+      return null;
+    }
+    byte[] body = JsonBody.decodeBase64(bytes, span.start(), span.end());
+    if (body == null) {
+      return null;
+    }
+    message.payload().put("body", body);
+    return message;
+  }
+
+  private static Message parseWhole(byte[] bytes, int offset, int length) throws ProtocolException {
     boolean blank = true;
     for (int i = offset; i < offset + length && blank; i++) {
       blank = bytes[i] == ' ' || bytes[i] == '\t' || bytes[i] == '\r';

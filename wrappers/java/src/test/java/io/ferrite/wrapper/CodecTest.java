@@ -5,11 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ferrite.Json;
 import io.ferrite.wrapper.Protocol.Message;
 import io.ferrite.wrapper.Protocol.ProtocolException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -142,6 +147,123 @@ class CodecTest {
     List<Message> out = new ArrayList<>();
     assertEquals(crlf.length, codec.decode(crlf, 0, crlf.length, out));
     assertEquals(Protocol.PING, out.get(0).kind());
+  }
+
+  // Bodies of 4 KiB and more take a faster way through the json codec: encoded with the base64
+  // written straight into the frame, decoded with the body cut out of the line before Jackson
+  // parses the rest. These check it gives what the plain way gives.
+
+  /** Every byte value, so the base64 has every character, "+" and "/" among them. */
+  private static final byte[] BIG = new byte[99_999];
+
+  static {
+    for (int i = 0; i < BIG.length; i++) {
+      BIG[i] = (byte) (i % 251);
+    }
+  }
+
+  private static final String BIG64 = Base64.getEncoder().encodeToString(BIG);
+
+  /** The payload of a line the plain way, bodies as hex so that maps compare by value. */
+  private static Map<String, Object> reference(String line) {
+    @SuppressWarnings("unchecked")
+    Map<String, Object> payload = new HashMap<>((Map<String, Object>) Json.parse(line.strip()));
+    String kind = (String) payload.remove("kind");
+    Object body = payload.get("body");
+    if ((kind.equals("event") || kind.equals("response")) && body != null) {
+      payload.put("body", HexFormat.of().formatHex(Base64.getDecoder().decode((String) body)));
+    }
+    return payload;
+  }
+
+  private static Map<String, Object> decodeJson(String line) throws ProtocolException {
+    byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+    List<Message> out = new ArrayList<>();
+    assertEquals(bytes.length, Codec.named("json").decode(bytes, 0, bytes.length, out));
+    assertEquals(1, out.size());
+    Map<String, Object> payload = new HashMap<>(out.get(0).payload());
+    if (payload.get("body") instanceof byte[]) {
+      payload.put("body", HexFormat.of().formatHex((byte[]) payload.get("body")));
+    }
+    return payload;
+  }
+
+  @org.junit.jupiter.api.Test
+  void jsonWritesALargeBodyAsJacksonWould() throws ProtocolException {
+    Map<String, Object> payload = new LinkedHashMap<>();
+    payload.put("id", 7L);
+    payload.put("headers", Map.of("x-q", "a \"quoted\" \\ value"));
+    payload.put("body", BIG);
+    payload.put("error", "after the body");
+    byte[] line = frames(Codec.named("json"), new Message(Protocol.RESPONSE, payload));
+    String expected =
+        "{\"kind\":\"response\",\"id\":7,\"headers\":{\"x-q\":\"a \\\"quoted\\\" \\\\ value\"},"
+            + "\"body\":\""
+            + BIG64
+            + "\",\"error\":\"after the body\"}\n";
+    assertEquals(expected, new String(line, StandardCharsets.UTF_8));
+  }
+
+  @org.junit.jupiter.api.Test
+  void jsonDecodesALargeLineCutIntoPieces() throws ProtocolException {
+    Codec codec = Codec.named("json");
+    byte[] bytes =
+        frames(
+            codec,
+            FakeProcessor.event(1, "POST", "/", "", BIG),
+            new Message(Protocol.READY, Map.of()),
+            FakeProcessor.event(2, "POST", "/", "", Arrays.copyOf(BIG, BIG.length - 1)));
+    List<Message> out = new ArrayList<>();
+    int used = 0;
+    for (int end = 1000; used < bytes.length; end = Math.min(end + 1000, bytes.length)) {
+      used += codec.decode(bytes, used, end, out);
+    }
+    assertEquals(3, out.size());
+    assertArrayEquals(BIG, (byte[]) out.get(0).payload().get("body"));
+    assertEquals(Protocol.READY, out.get(1).kind());
+    assertArrayEquals(
+        Arrays.copyOf(BIG, BIG.length - 1), (byte[]) out.get(2).payload().get("body"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        " { \"kind\" : \"event\" , \"id\" : 1 , \"body\" : \"BIG\" } \r\n",
+        "{\"body\":\"BIG\",\"kind\":\"event\",\"id\":1}\n",
+        "{\"kind\":\"event\",\"body\":\"BIG\",\"headers\":{\"body\":\"x\",\"a\":[1,{\"b\":\"}\"}]},"
+            + "\"q\":\"\\\\\\\"\"}\n",
+        "{\"kind\":\"event\",\"body\":\"BIG\",\"body\":\"aGk=\"}\n",
+        "{\"kind\":\"event\",\"body\":\"aGk=\",\"body\":\"BIG\"}\n",
+        "{\"kind\":\"event\",\"body\":\"BIG\",\"b\\u006fdy\":\"aGk=\"}\n",
+        "{\"kind\":\"event\",\"body\":\"BIG\\/w==\"}\n",
+        "{\"kind\":\"event\",\"body\":\"BIGaGk\"}\n",
+        "{\"kind\":\"log\",\"body\":\"BIG\"}\n",
+        "{\"kind\":\"event\",\"body\":null,\"pad\":\"BIG\"}\n",
+      })
+  void jsonDecodesALargeLineAsTheParserDoes(String template) throws ProtocolException {
+    String line = template.replace("BIG", BIG64);
+    assertEquals(reference(line), decodeJson(line));
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "{\"kind\":\"event\",\"body\":\"BIG*===\"}\n|body is not valid base64",
+        "{\"kind\":\"event\",\"body\":\"BIG-_==\"}\n|body is not valid base64",
+        "{\"kind\":\"event\",\"body\":\"BIG==AAAA\"}\n|body is not valid base64",
+        "{\"kind\":\"event\",\"body\":\"BIG\tAAA\"}\n|malformed json message",
+        "{\"kind\":\"event\",\"body\":\"BIG\"\n|malformed json message",
+        "{\"kind\":\"event\",\"body\":\"BIG\"} x\n|malformed json message",
+        "{\"kind\":\"teleport\",\"body\":\"BIG\"}\n|unknown message kind \"teleport\"",
+      })
+  void jsonRefusesALargeLineAsTheParserDoes(String testCase) {
+    String[] parts = testCase.split("\\|", 2);
+    byte[] bytes = parts[0].replace("BIG", BIG64).getBytes(StandardCharsets.UTF_8);
+    ProtocolException error =
+        assertThrows(
+            ProtocolException.class,
+            () -> Codec.named("json").decode(bytes, 0, bytes.length, new ArrayList<>()));
+    assertTrue(error.getMessage().contains(parts[1]), error.getMessage());
   }
 
   @org.junit.jupiter.api.Test

@@ -1,0 +1,118 @@
+package io.ferrite.wrapper;
+
+import io.ferrite.wrapper.Protocol.Message;
+import io.ferrite.wrapper.Protocol.ProtocolException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Micro-benchmark of a codec on large bodies, in-process, no sockets; a main class, not a test.
+ *
+ * <p>Times the two halves of an echo with a body of SIZE bytes: decoding one event frame that
+ * arrives 64 KiB at a time (decode is called after each read, as the connection does), and encoding
+ * the response that carries the same body back.
+ *
+ * <pre>
+ * cd sdk-java && mvn -q -B test-compile
+ * java -cp ../wrappers/java/target/test-classes:../wrappers/java/target/classes:api/target/classes:\
+ * $HOME/.m2/repository/com/fasterxml/jackson/core/jackson-core/2.23.0/jackson-core-2.23.0.jar:\
+ * $HOME/.m2/repository/org/msgpack/msgpack-core/0.9.12/msgpack-core-0.9.12.jar \
+ *   io.ferrite.wrapper.CodecBench [json|msgpack] [size] [seconds]
+ * </pre>
+ */
+public final class CodecBench {
+  private static final int READ = 64 * 1024;
+
+  private CodecBench() {}
+
+  public static void main(String[] args) throws ProtocolException {
+    String name = args.length > 0 ? args[0] : "json";
+    int size = args.length > 1 ? Integer.parseInt(args[1]) : 65536;
+    double seconds = args.length > 2 ? Double.parseDouble(args[2]) : 3;
+
+    byte[] body = new byte[size];
+    new Random(1).nextBytes(body);
+    FrameBuffer frameOut = new FrameBuffer();
+    Codec.named(name).encode(FakeProcessor.event(1, "POST", "/", "", body), frameOut);
+    byte[] frame = Arrays.copyOf(frameOut.array(), frameOut.size());
+    Message response =
+        new Message(
+            Protocol.RESPONSE,
+            Map.of(
+                "id",
+                1L,
+                "status",
+                200,
+                "headers",
+                Map.of(),
+                "content_type",
+                "application/octet-stream",
+                "body",
+                body));
+
+    Codec codec = Codec.named(name);
+    FrameBuffer out = new FrameBuffer();
+    List<Message> messages = new ArrayList<>();
+    Runnable decode =
+        () -> {
+          messages.clear();
+          int used = 0;
+          try {
+            for (int end = Math.min(READ, frame.length);
+                ;
+                end = Math.min(end + READ, frame.length)) {
+              used += codec.decode(frame, used, end, messages);
+              if (end == frame.length) {
+                break;
+              }
+            }
+          } catch (ProtocolException e) {
+            throw new IllegalStateException(e);
+          }
+          byte[] decoded = (byte[]) messages.get(0).payload().get("body");
+          if (used != frame.length || decoded.length != size) {
+            throw new IllegalStateException("the event did not decode");
+          }
+        };
+    Runnable encode =
+        () -> {
+          out.reset();
+          try {
+            codec.encode(response, out);
+          } catch (ProtocolException e) {
+            throw new IllegalStateException(e);
+          }
+        };
+    // Warm up both, so the JIT has compiled them before either is timed.
+    time(decode, seconds / 2);
+    time(encode, seconds / 2);
+    double decodeMicros = time(decode, seconds);
+    double encodeMicros = time(encode, seconds);
+    System.out.printf(
+        "%s %d B (frame %d B): decode %.1f µs, encode %.1f µs, both %.1f µs (%d/s)%n",
+        name,
+        size,
+        frame.length,
+        decodeMicros,
+        encodeMicros,
+        decodeMicros + encodeMicros,
+        Math.round(1e6 / (decodeMicros + encodeMicros)));
+  }
+
+  /** Runs {@code step} for about {@code seconds}; its mean time in µs. */
+  private static double time(Runnable step, double seconds) {
+    long budget = (long) (seconds * 1e9);
+    long started = System.nanoTime();
+    long runs = 0;
+    long elapsed;
+    do {
+      step.run();
+      runs++;
+      elapsed = System.nanoTime() - started;
+    } while (elapsed < budget);
+    return elapsed / 1e3 / runs;
+  }
+}
