@@ -221,16 +221,7 @@ fn mcs_args(output: &Path, sdk: &Path, assemblies: &[PathBuf]) -> Vec<OsString> 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn function_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        for (name, text) in files {
-            let path = dir.path().join(name);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-        dir
-    }
+    use crate::runtime::test_support::function_dir;
 
     #[test]
     fn handler_is_a_class_optionally_with_a_method() {

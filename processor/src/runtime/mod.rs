@@ -282,3 +282,18 @@ fn is_executable(path: &Path) -> bool {
         .map(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
         .unwrap_or(false)
 }
+
+/// What the runtimes' tests share.
+#[cfg(test)]
+pub(crate) mod test_support {
+    /// A function directory holding `files` (relative path, text), made for one test.
+    pub(crate) fn function_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        dir
+    }
+}
