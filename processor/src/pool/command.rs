@@ -64,7 +64,7 @@ impl CommandWorker {
             };
             let outcome = self.run_event(event).await;
             let _ = reply.send(outcome);
-            self.pool.release(self.worker, self.generation);
+            self.pool.release(self.worker, self.generation, None);
         }
         self.pool.worker_down(self.worker, self.generation);
     }

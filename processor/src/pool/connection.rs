@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, Notify};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::{DispatchError, Job, Outcome, WorkerPool};
+use super::{sleep_until_some, DispatchError, Job, Outcome, WorkerPool};
 use crate::codec::{CodecError, CodecKind, Log, Message, WireCodec};
 use crate::event::{Event, Response};
 use crate::transport::{ReadHalf, WriteHalf};
@@ -34,6 +34,11 @@ impl FrameReader {
             buf: BytesMut::with_capacity(READ_CHUNK),
             codec: WireCodec::new(codec),
         }
+    }
+
+    /// A message already in the buffer, without reading.
+    pub(crate) fn buffered(&mut self) -> Result<Option<Message>, CodecError> {
+        self.codec.decode(&mut self.buf)
     }
 
     /// The next message; `None` at a clean end of stream. Cancel-safe: bytes read before a
@@ -178,7 +183,7 @@ impl Live {
             let _ = job
                 .reply
                 .send(Outcome::Failed(DispatchError::Unencodable(err.to_string())));
-            self.pool.release(self.worker, self.generation);
+            self.pool.release(self.worker, self.generation, None);
             return false;
         }
         let mut in_flight = self.in_flight.lock().expect("in-flight lock");
@@ -194,39 +199,90 @@ impl Live {
 
     /// Reads responses and logs until the connection ends, the oldest event overruns its
     /// timeout, or (when stopping) the grace period runs out.
+    ///
+    /// Every message already read is handled before waiting again, and the futures waited
+    /// on live across iterations: a response costs no timer or waiter registration. The
+    /// timeout timer is armed lazily: it is set for the oldest running event's deadline,
+    /// and when it fires the deadline is looked up again, since that event may be answered
+    /// by then and a later one running.
     pub(crate) async fn read_responses(&self, frames: &mut FrameReader) -> End {
         let stopping = self.pool.stopping().clone();
+        let stop = stopping.cancelled();
+        tokio::pin!(stop);
+        let mut changed = std::pin::pin!(self.changed.notified());
+        let overrun = tokio::time::sleep(self.event_timeout);
+        tokio::pin!(overrun);
+        let mut armed = self.rearm(overrun.as_mut());
         let mut leave_by: Option<Instant> = None;
         loop {
-            let deadline = self.next_deadline();
             tokio::select! {
-                frame = frames.next() => match frame {
-                    Ok(Some(Message::Response(response))) => {
-                        if let Err(problem) = self.resolve(response) {
-                            return End::Broken(problem);
+                frame = frames.next() => {
+                    let mut frame = frame;
+                    loop {
+                        match frame {
+                            Ok(Some(message)) => {
+                                if let Some(end) = self.take(message) {
+                                    return end;
+                                }
+                            }
+                            Ok(None) => return End::Closed,
+                            Err(err) => return End::Broken(err.to_string()),
                         }
+                        frame = match frames.buffered() {
+                            Ok(Some(message)) => Ok(Some(message)),
+                            Ok(None) => break,
+                            Err(err) => Err(err),
+                        };
                     }
-                    Ok(Some(Message::Log(log))) => emit_log(self.worker, &log),
-                    Ok(Some(Message::Metric(metric))) => {
-                        tracing::debug!(worker = self.worker, name = %metric.name, value = metric.value, "metric");
+                }
+                _ = &mut overrun, if armed => {
+                    match self.next_deadline() {
+                        Some(deadline) if deadline <= Instant::now() => return End::TimedOut,
+                        _ => armed = self.rearm(overrun.as_mut()),
                     }
-                    Ok(Some(Message::Pong(_))) => {}
-                    Ok(Some(other)) => {
-                        return End::Broken(format!(
-                            "sent a {} message after ready",
-                            other.kind().name()
-                        ))
+                }
+                _ = changed.as_mut() => {
+                    changed.set(self.changed.notified());
+                    if !armed {
+                        armed = self.rearm(overrun.as_mut());
                     }
-                    Ok(None) => return End::Closed,
-                    Err(err) => return End::Broken(err.to_string()),
-                },
-                _ = sleep_until_some(deadline) => return End::TimedOut,
-                _ = self.changed.notified() => {}
-                _ = stopping.cancelled(), if leave_by.is_none() => {
+                }
+                _ = &mut stop, if leave_by.is_none() => {
                     leave_by = Some(Instant::now() + self.pool.shutdown_grace());
                 }
-                _ = sleep_until_some(leave_by) => return End::Stopping,
+                _ = sleep_until_some(leave_by), if leave_by.is_some() => return End::Stopping,
             }
+        }
+    }
+
+    /// Handles one message from the wrapper; `Some` when it ends the connection.
+    fn take(&self, message: Message) -> Option<End> {
+        match message {
+            Message::Response(response) => self.resolve(response).err().map(End::Broken),
+            Message::Log(log) => {
+                emit_log(self.worker, &log);
+                None
+            }
+            Message::Metric(metric) => {
+                tracing::debug!(worker = self.worker, name = %metric.name, value = metric.value, "metric");
+                None
+            }
+            Message::Pong(_) => None,
+            other => Some(End::Broken(format!(
+                "sent a {} message after ready",
+                other.kind().name()
+            ))),
+        }
+    }
+
+    /// Sets `timer` for the oldest running event's deadline; false when nothing runs.
+    fn rearm(&self, timer: std::pin::Pin<&mut tokio::time::Sleep>) -> bool {
+        match self.next_deadline() {
+            Some(deadline) => {
+                timer.reset(deadline);
+                true
+            }
+            None => false,
         }
     }
 
@@ -257,8 +313,9 @@ impl Live {
         if let Some(error) = &response.error {
             tracing::warn!(worker = self.worker, event = response.id, status = response.status, %error, "handler raised");
         }
+        let ran = pending.started.map(|started| started.elapsed());
         let _ = pending.reply.send(Outcome::Done(response));
-        self.pool.release(self.worker, self.generation);
+        self.pool.release(self.worker, self.generation, ran);
         Ok(())
     }
 
@@ -275,13 +332,6 @@ impl Live {
     /// Takes everything still in flight, leaving the connection empty.
     pub(crate) fn take_in_flight(&self) -> VecDeque<Pending> {
         std::mem::take(&mut *self.in_flight.lock().expect("in-flight lock"))
-    }
-}
-
-async fn sleep_until_some(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
     }
 }
 

@@ -1,11 +1,16 @@
 //! The worker pool: N supervised wrapper processes and the allocation of events to them.
 //!
-//! [`WorkerPool::dispatch`] takes a free slot on the least busy live worker (waiting at most
-//! the availability timeout, then 503), hands the event to that worker's connection and
-//! awaits the outcome. A synchronous wrapper (concurrency 1) is sent up to
-//! `spec.wire.pipelineDepth` events ahead: it runs them in order, so the round trip is hidden, and
-//! when it dies the events behind the running one are known not to have started and are
-//! dispatched again. See `schemas/PROTOCOL.md` §5–6.
+//! [`WorkerPool::dispatch`] takes a free slot on the least busy live worker and hands the
+//! event to that worker's connection, or, when every slot is taken, queues it for the next
+//! slot to free (at most the availability timeout, then 503); then it awaits the outcome.
+//! A freed slot takes the oldest queued event on the spot, so an event that waits costs
+//! one queue entry, not a waiting task with a timer of its own.
+//!
+//! A synchronous wrapper (concurrency 1) is sent events ahead, as many as it gets through
+//! in [`PIPELINE_WAIT_BUDGET`] at its recent pace, up to `spec.wire.pipelineDepth`: it
+//! runs them in order, so the round trip is hidden, and when it dies the events behind the
+//! running one are known not to have started and are dispatched again. See
+//! `schemas/PROTOCOL.md` §5–6.
 
 mod command;
 mod connection;
@@ -18,6 +23,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use std::collections::VecDeque;
 
 use tokio::sync::{mpsc, oneshot, Notify};
 use tokio::time::Instant;
@@ -32,6 +39,13 @@ use crate::transport::Endpoint;
 /// How many times one event is handed to another worker after the one holding it died
 /// before it started.
 const MAX_REDISPATCH: u32 = 3;
+
+/// About how long an event may wait behind the others queued on an in-order worker. Its
+/// queue is cut to what the worker gets through in this time (at its recent pace, and
+/// never below two, so the round trip stays hidden), up to `spec.wire.pipelineDepth`: a
+/// fast handler keeps a deep pipeline, which is what keeps its wrapper busy, while a slow
+/// one has few events stuck behind it that another worker could have taken.
+const PIPELINE_WAIT_BUDGET: Duration = Duration::from_millis(2);
 
 /// What a pool needs to start.
 #[derive(Debug, Clone)]
@@ -154,9 +168,10 @@ pub struct WorkerPool {
 }
 
 struct Shared {
-    slots: Mutex<Vec<Slot>>,
-    /// Woken when a slot frees or a worker comes up.
-    available: Notify,
+    /// The std mutex is never held across an await, so it is cheaper than an async one.
+    state: Mutex<State>,
+    /// Wakes the task that expires queued events when the queue gains its first one.
+    queued: Notify,
     availability_timeout: Duration,
     next_event_id: AtomicU64,
     next_worker: AtomicU64,
@@ -172,8 +187,14 @@ struct Shared {
     shutdown_grace: Duration,
 }
 
-/// One worker's allocation state. The std mutex around these is never held across an
-/// await, so it is cheaper than an async one.
+/// Who holds which slot, and the events waiting for one.
+struct State {
+    slots: Vec<Slot>,
+    /// Events that found every slot taken, oldest first, each with the time it gives up.
+    waiting: VecDeque<(Job, Instant)>,
+}
+
+/// One worker's allocation state.
 #[derive(Default)]
 struct Slot {
     live: Option<LiveSlot>,
@@ -181,17 +202,30 @@ struct Slot {
     outstanding: usize,
     /// Bumped on every up/down, so late releases from a dead incarnation are ignored.
     generation: u64,
+    /// Moving average of the time between an event's start and its answer, in ns (0 until
+    /// the first answer), for an in-order worker's queue length.
+    pace_ns: u64,
 }
 
 struct LiveSlot {
     jobs: mpsc::UnboundedSender<Job>,
+    /// The most events it may hold: its declared concurrency, or the pipeline depth.
     limit: usize,
+    /// Runs events one at a time, so its queue follows its pace.
+    ordered: bool,
 }
 
-/// A worker slot taken for one event.
-struct Allocation {
-    worker: usize,
-    jobs: mpsc::UnboundedSender<Job>,
+impl Slot {
+    /// How many events the worker may hold now; 0 when it is down.
+    fn room(&self) -> usize {
+        let Some(live) = &self.live else { return 0 };
+        if !live.ordered || self.pace_ns == 0 {
+            return live.limit;
+        }
+        let budget = PIPELINE_WAIT_BUDGET.as_nanos() as u64;
+        let paced = 1 + (budget / self.pace_ns) as usize;
+        paced.max(2).min(live.limit)
+    }
 }
 
 impl WorkerPool {
@@ -214,7 +248,11 @@ impl WorkerPool {
                 .map_err(|err| PoolError::Io(err.to_string()))?;
             endpoints.push(endpoint);
         }
-        let pool = WorkerPool::new(&function, Some(socket_dir));
+        let pool = WorkerPool::new(
+            workers,
+            function.http.worker_availability_timeout,
+            Some(socket_dir),
+        );
         let (ready_tx, mut ready_rx) = mpsc::channel(workers);
         let config = Arc::new(config);
         for (worker, endpoint) in endpoints.into_iter().enumerate() {
@@ -247,13 +285,21 @@ impl WorkerPool {
         Ok(pool)
     }
 
-    fn new(function: &Function, socket_dir: Option<tempfile::TempDir>) -> WorkerPool {
-        let workers = function.http.workers as usize;
-        WorkerPool {
+    /// A pool of `workers` slots, all down, whose events wait at most
+    /// `availability_timeout` for one.
+    fn new(
+        workers: usize,
+        availability_timeout: Duration,
+        socket_dir: Option<tempfile::TempDir>,
+    ) -> WorkerPool {
+        let pool = WorkerPool {
             shared: Arc::new(Shared {
-                slots: Mutex::new((0..workers).map(|_| Slot::default()).collect()),
-                available: Notify::new(),
-                availability_timeout: function.http.worker_availability_timeout,
+                state: Mutex::new(State {
+                    slots: (0..workers).map(|_| Slot::default()).collect(),
+                    waiting: VecDeque::new(),
+                }),
+                queued: Notify::new(),
+                availability_timeout,
                 next_event_id: AtomicU64::new(1),
                 next_worker: AtomicU64::new(0),
                 stopping: CancellationToken::new(),
@@ -263,7 +309,9 @@ impl WorkerPool {
                 socket_dir: Mutex::new(socket_dir),
                 shutdown_grace: Duration::from_secs(5),
             }),
-        }
+        };
+        pool.shared.supervisors.spawn(pool.clone().expire_waiting());
+        pool
     }
 
     /// The shell runtime's pool: a slot per worker that runs one command at a time, ready
@@ -272,11 +320,15 @@ impl WorkerPool {
         let function = config.function.clone();
         config.launch = crate::runtime::shell_command(&function)
             .map_err(|err| PoolError::Io(err.to_string()))?;
-        let pool = WorkerPool::new(&function, None);
+        let pool = WorkerPool::new(
+            function.http.workers as usize,
+            function.http.worker_availability_timeout,
+            None,
+        );
         let config = Arc::new(config);
         for worker in 0..function.http.workers as usize {
             let (jobs, jobs_rx) = mpsc::unbounded_channel();
-            let generation = pool.worker_up(worker, jobs, 1);
+            let generation = pool.worker_up(worker, jobs, 1, false);
             let slot =
                 command::CommandWorker::new(worker, generation, config.clone(), pool.clone());
             pool.shared.supervisors.spawn(slot.run(jobs_rx));
@@ -291,23 +343,21 @@ impl WorkerPool {
 
     /// How many workers are up and taking events.
     pub fn live_workers(&self) -> usize {
-        let slots = self.shared.slots.lock().expect("slots lock");
-        slots.iter().filter(|slot| slot.live.is_some()).count()
+        let state = self.shared.state.lock().expect("pool lock");
+        state
+            .slots
+            .iter()
+            .filter(|slot| slot.live.is_some())
+            .count()
     }
 
     /// Hands `event` to a worker and waits for its response.
     pub async fn dispatch(&self, mut event: Event) -> Result<Response, DispatchError> {
-        let wait_until = Instant::now() + self.shared.availability_timeout;
+        let give_up = Instant::now() + self.shared.availability_timeout;
         let mut attempts = 0;
         loop {
-            let allocation = self.allocate(wait_until).await?;
             let (reply, outcome) = oneshot::channel();
-            if let Err(mpsc::error::SendError(job)) = allocation.jobs.send(Job { event, reply }) {
-                // The worker went down between allocation and hand-over; its slot count was
-                // reset with it.
-                event = job.event;
-                continue;
-            }
+            self.submit(Job { event, reply }, give_up)?;
             match outcome.await {
                 Ok(Outcome::Done(response)) => return Ok(response),
                 Ok(Outcome::Failed(err)) => return Err(err),
@@ -319,11 +369,7 @@ impl WorkerPool {
                             attempts,
                         });
                     }
-                    tracing::debug!(
-                        event = returned.id,
-                        from = allocation.worker,
-                        "handing event to another worker"
-                    );
+                    tracing::debug!(event = returned.id, "handing event to another worker");
                     event = returned;
                 }
                 Err(_) => return Err(DispatchError::ShuttingDown),
@@ -331,101 +377,97 @@ impl WorkerPool {
         }
     }
 
-    async fn allocate(&self, wait_until: Instant) -> Result<Allocation, DispatchError> {
-        // Most events find a free slot at once: look before paying for a wait registration.
-        if !self.shared.stopping.is_cancelled() {
-            if let Some(allocation) = self.try_allocate() {
-                return Ok(allocation);
-            }
+    /// Gives `job` to the least busy live worker with a free slot, or queues it until a
+    /// slot frees or `give_up` passes.
+    fn submit(&self, job: Job, give_up: Instant) -> Result<(), DispatchError> {
+        let mut state = self.shared.state.lock().expect("pool lock");
+        if self.shared.stopping.is_cancelled() {
+            return Err(DispatchError::ShuttingDown);
         }
-        loop {
-            let notified = self.shared.available.notified();
-            tokio::pin!(notified);
-            // Registered before looking, so a release between the look and the wait wakes us.
-            notified.as_mut().enable();
-            if self.shared.stopping.is_cancelled() {
-                return Err(DispatchError::ShuttingDown);
-            }
-            if let Some(allocation) = self.try_allocate() {
-                return Ok(allocation);
-            }
-            if tokio::time::timeout_at(wait_until, notified).await.is_err() {
-                return Err(DispatchError::NoWorkerAvailable(
-                    self.shared.availability_timeout,
-                ));
-            }
-        }
-    }
-
-    /// Takes a slot on the live worker with the fewest outstanding events, starting the
-    /// search at a rotating index so idle workers share the load.
-    fn try_allocate(&self) -> Option<Allocation> {
-        let mut slots = self.shared.slots.lock().expect("slots lock");
-        let count = slots.len();
         let start = self.shared.next_worker.fetch_add(1, Ordering::Relaxed) as usize;
-        let mut best: Option<usize> = None;
-        for offset in 0..count {
-            let index = (start + offset) % count;
-            let slot = &slots[index];
-            let Some(live) = &slot.live else { continue };
-            if slot.outstanding >= live.limit {
-                continue;
-            }
-            if best.is_none_or(|b| slot.outstanding < slots[b].outstanding) {
-                best = Some(index);
-                if slot.outstanding == 0 {
-                    break;
-                }
+        let mut job = job;
+        while let Some(worker) = state.least_busy(start) {
+            match state.hand_over(worker, job) {
+                None => return Ok(()),
+                Some(returned) => job = returned,
             }
         }
-        let index = best?;
-        let slot = &mut slots[index];
-        slot.outstanding += 1;
-        let jobs = slot
-            .live
-            .as_ref()
-            .expect("chosen slot is live")
-            .jobs
-            .clone();
-        let more_free = slots.iter().any(|slot| {
-            slot.live
-                .as_ref()
-                .is_some_and(|live| slot.outstanding < live.limit)
-        });
-        drop(slots);
-        if more_free {
-            // Pass the wake-up on: another waiter can be served too.
-            self.shared.available.notify_one();
+        state.waiting.push_back((job, give_up));
+        let first = state.waiting.len() == 1;
+        drop(state);
+        if first {
+            self.shared.queued.notify_one();
         }
-        Some(Allocation {
-            worker: index,
-            jobs,
-        })
+        Ok(())
     }
 
-    /// Marks worker `worker` live with room for `limit` outstanding events; returns the
+    /// Answers the queued events whose availability timeout has passed, until the pool
+    /// stops; then answers every queued event `ShuttingDown`.
+    async fn expire_waiting(self) {
+        let stopping = self.shared.stopping.clone();
+        loop {
+            let next = {
+                let now = Instant::now();
+                let mut state = self.shared.state.lock().expect("pool lock");
+                while let Some((_, give_up)) = state.waiting.front() {
+                    if *give_up > now {
+                        break;
+                    }
+                    let (job, _) = state.waiting.pop_front().expect("front exists");
+                    let error = DispatchError::NoWorkerAvailable(self.shared.availability_timeout);
+                    let _ = job.reply.send(Outcome::Failed(error));
+                }
+                state.waiting.front().map(|(_, give_up)| *give_up)
+            };
+            tokio::select! {
+                _ = stopping.cancelled() => break,
+                _ = self.shared.queued.notified() => {}
+                _ = sleep_until_some(next) => {}
+            }
+        }
+        let waiting = std::mem::take(&mut self.shared.state.lock().expect("pool lock").waiting);
+        for (job, _) in waiting {
+            let _ = job.reply.send(Outcome::Failed(DispatchError::ShuttingDown));
+        }
+    }
+
+    /// Marks worker `worker` live with room for `limit` outstanding events (`ordered`: it
+    /// runs them one at a time), gives it the events that were waiting, and returns the
     /// generation its releases must carry.
     pub(crate) fn worker_up(
         &self,
         worker: usize,
         jobs: mpsc::UnboundedSender<Job>,
         limit: usize,
+        ordered: bool,
     ) -> u64 {
-        let mut slots = self.shared.slots.lock().expect("slots lock");
-        let slot = &mut slots[worker];
+        let mut state = self.shared.state.lock().expect("pool lock");
+        let slot = &mut state.slots[worker];
         slot.generation += 1;
         slot.outstanding = 0;
-        slot.live = Some(LiveSlot { jobs, limit });
+        slot.pace_ns = 0;
+        slot.live = Some(LiveSlot {
+            jobs,
+            limit,
+            ordered,
+        });
         let generation = slot.generation;
-        drop(slots);
-        self.shared.available.notify_waiters();
+        while state.slots[worker].outstanding < state.slots[worker].room() {
+            let Some((job, give_up)) = state.waiting.pop_front() else {
+                break;
+            };
+            if let Some(job) = state.hand_over(worker, job) {
+                state.waiting.push_front((job, give_up));
+                break;
+            }
+        }
         generation
     }
 
     /// Takes worker `worker` out of allocation.
     pub(crate) fn worker_down(&self, worker: usize, generation: u64) {
-        let mut slots = self.shared.slots.lock().expect("slots lock");
-        let slot = &mut slots[worker];
+        let mut state = self.shared.state.lock().expect("pool lock");
+        let slot = &mut state.slots[worker];
         if slot.generation == generation {
             slot.generation += 1;
             slot.outstanding = 0;
@@ -433,14 +475,28 @@ impl WorkerPool {
         }
     }
 
-    /// Frees one slot of worker `worker`, taken in `generation`.
-    pub(crate) fn release(&self, worker: usize, generation: u64) {
-        let mut slots = self.shared.slots.lock().expect("slots lock");
-        let slot = &mut slots[worker];
-        if slot.generation == generation && slot.outstanding > 0 {
-            slot.outstanding -= 1;
-            drop(slots);
-            self.shared.available.notify_one();
+    /// Frees one slot of worker `worker`, taken in `generation`, whose event ran for
+    /// `ran` (when known): the oldest waiting events take the room there is.
+    pub(crate) fn release(&self, worker: usize, generation: u64, ran: Option<Duration>) {
+        let mut state = self.shared.state.lock().expect("pool lock");
+        let slot = &mut state.slots[worker];
+        if slot.generation != generation || slot.outstanding == 0 {
+            return;
+        }
+        slot.outstanding -= 1;
+        if let Some(ran) = ran {
+            // An average over about the last eight events.
+            let sample = u64::try_from(ran.as_nanos()).unwrap_or(u64::MAX).max(1);
+            slot.pace_ns = slot.pace_ns - slot.pace_ns / 8 + sample / 8;
+        }
+        while state.slots[worker].outstanding < state.slots[worker].room() {
+            let Some((job, give_up)) = state.waiting.pop_front() else {
+                break;
+            };
+            if let Some(job) = state.hand_over(worker, job) {
+                state.waiting.push_front((job, give_up));
+                break;
+            }
         }
     }
 
@@ -475,7 +531,6 @@ impl WorkerPool {
     /// the socket directory. Events still waiting for a worker get `ShuttingDown`.
     pub async fn shutdown(&self) {
         self.shared.stopping.cancel();
-        self.shared.available.notify_waiters();
         self.shared.supervisors.close();
         self.shared.supervisors.wait().await;
         let dir = self.shared.socket_dir.lock().expect("dir lock").take();
@@ -485,5 +540,223 @@ impl WorkerPool {
                 tracing::warn!(path = %path.display(), %err, "cannot remove socket directory");
             }
         }
+    }
+}
+
+impl State {
+    /// The live worker with a free slot and the fewest outstanding events, looking from
+    /// `start` on so that idle workers share the load.
+    fn least_busy(&self, start: usize) -> Option<usize> {
+        let count = self.slots.len();
+        let mut best: Option<usize> = None;
+        for offset in 0..count {
+            let index = (start + offset) % count;
+            let slot = &self.slots[index];
+            if slot.outstanding >= slot.room() {
+                continue;
+            }
+            if best.is_none_or(|b| slot.outstanding < self.slots[b].outstanding) {
+                best = Some(index);
+                if slot.outstanding == 0 {
+                    break;
+                }
+            }
+        }
+        best
+    }
+
+    /// Sends `job` to worker `worker`'s connection and counts it there. A connection that
+    /// has already ended takes no more events: its slot is closed and the job given back.
+    #[must_use]
+    fn hand_over(&mut self, worker: usize, job: Job) -> Option<Job> {
+        let slot = &mut self.slots[worker];
+        let live = slot.live.as_ref().expect("a live slot is chosen");
+        match live.jobs.send(job) {
+            Ok(()) => {
+                slot.outstanding += 1;
+                None
+            }
+            Err(mpsc::error::SendError(job)) => {
+                slot.live = None;
+                Some(job)
+            }
+        }
+    }
+}
+
+pub(crate) async fn sleep_until_some(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::TriggerInfo;
+
+    fn event(id: u64) -> Event {
+        Event {
+            id,
+            trigger: TriggerInfo {
+                kind: "http".into(),
+                name: "test".into(),
+            },
+            method: "GET".into(),
+            path: "/".into(),
+            url: "/".into(),
+            query: Default::default(),
+            headers: Default::default(),
+            content_type: String::new(),
+            body: Default::default(),
+            timestamp: 0,
+            deadline: 0,
+        }
+    }
+
+    fn answer(id: u64) -> Outcome {
+        Outcome::Done(Response {
+            id,
+            status: 200,
+            headers: Default::default(),
+            content_type: String::new(),
+            body: Default::default(),
+            error: None,
+        })
+    }
+
+    /// A pool of one live worker with room for one event; the worker's job queue.
+    fn one_slot_pool(timeout: Duration) -> (WorkerPool, mpsc::UnboundedReceiver<Job>, u64) {
+        let pool = WorkerPool::new(1, timeout, None);
+        let (jobs, jobs_rx) = mpsc::unbounded_channel();
+        let generation = pool.worker_up(0, jobs, 1, false);
+        (pool, jobs_rx, generation)
+    }
+
+    /// The next job a worker gets, with a watchdog.
+    async fn next_job(jobs: &mut mpsc::UnboundedReceiver<Job>) -> Job {
+        tokio::time::timeout(Duration::from_secs(10), jobs.recv())
+            .await
+            .expect("a job within 10 s")
+            .expect("the job queue is open")
+    }
+
+    #[tokio::test]
+    async fn a_freed_slot_takes_the_oldest_waiting_event() {
+        let (pool, mut jobs, generation) = one_slot_pool(Duration::from_secs(30));
+        let mut dispatches = Vec::new();
+        for id in 1..=3 {
+            let pool = pool.clone();
+            dispatches.push(tokio::spawn(async move { pool.dispatch(event(id)).await }));
+            // Let it submit, so the events arrive in id order.
+            tokio::task::yield_now().await;
+        }
+        let mut order = Vec::new();
+        for _ in 0..3 {
+            let job = next_job(&mut jobs).await;
+            tokio::task::yield_now().await;
+            assert!(
+                jobs.try_recv().is_err(),
+                "a second event went out before the slot freed"
+            );
+            order.push(job.event.id);
+            job.reply.send(answer(job.event.id)).unwrap();
+            pool.release(0, generation, Some(Duration::from_micros(10)));
+        }
+        assert_eq!(order, [1, 2, 3]);
+        for dispatch in dispatches {
+            assert_eq!(dispatch.await.unwrap().unwrap().status, 200);
+        }
+        pool.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn an_event_waiting_past_the_availability_timeout_gets_no_worker_available() {
+        let (pool, mut jobs, _) = one_slot_pool(Duration::from_millis(50));
+        let holder = tokio::spawn({
+            let pool = pool.clone();
+            async move { pool.dispatch(event(1)).await }
+        });
+        let held = next_job(&mut jobs).await;
+        let waited = tokio::time::timeout(Duration::from_secs(10), pool.dispatch(event(2)))
+            .await
+            .expect("the waiting event was answered");
+        assert!(
+            matches!(waited, Err(DispatchError::NoWorkerAvailable(_))),
+            "{waited:?}"
+        );
+        held.reply.send(answer(1)).unwrap();
+        assert_eq!(holder.await.unwrap().unwrap().id, 1);
+        pool.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn stopping_answers_waiting_events_and_refuses_new_ones() {
+        let (pool, mut jobs, _) = one_slot_pool(Duration::from_secs(30));
+        let _held = tokio::spawn({
+            let pool = pool.clone();
+            async move { pool.dispatch(event(1)).await }
+        });
+        let _job = next_job(&mut jobs).await;
+        let waiting = tokio::spawn({
+            let pool = pool.clone();
+            async move { pool.dispatch(event(2)).await }
+        });
+        tokio::task::yield_now().await;
+        pool.shutdown().await;
+        assert!(matches!(
+            waiting.await.unwrap(),
+            Err(DispatchError::ShuttingDown)
+        ));
+        assert!(matches!(
+            pool.dispatch(event(3)).await,
+            Err(DispatchError::ShuttingDown)
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_worker_coming_up_takes_the_events_waiting_for_one() {
+        let pool = WorkerPool::new(1, Duration::from_secs(30), None);
+        let waiting = tokio::spawn({
+            let pool = pool.clone();
+            async move { pool.dispatch(event(7)).await }
+        });
+        tokio::task::yield_now().await;
+        let (jobs_tx, mut jobs) = mpsc::unbounded_channel();
+        pool.worker_up(0, jobs_tx, 4, true);
+        let job = next_job(&mut jobs).await;
+        assert_eq!(job.event.id, 7);
+        job.reply.send(answer(7)).unwrap();
+        assert_eq!(waiting.await.unwrap().unwrap().id, 7);
+        pool.shutdown().await;
+    }
+
+    #[test]
+    fn an_in_order_worker_holds_what_it_gets_through_in_the_budget() {
+        let (jobs, _rx) = mpsc::unbounded_channel();
+        let slot = |limit, ordered, pace: Duration| Slot {
+            live: Some(LiveSlot {
+                jobs: jobs.clone(),
+                limit,
+                ordered,
+            }),
+            outstanding: 0,
+            generation: 1,
+            pace_ns: pace.as_nanos() as u64,
+        };
+        let micros = Duration::from_micros;
+        // No answer yet: the whole depth.
+        assert_eq!(slot(64, true, Duration::ZERO).room(), 64);
+        // Fast: as deep as allowed.
+        assert_eq!(slot(64, true, micros(20)).room(), 64);
+        // 2 ms of 100 µs events, plus the one running.
+        assert_eq!(slot(64, true, micros(100)).room(), 21);
+        // Slow: one running and one queued, so the round trip stays hidden.
+        assert_eq!(slot(64, true, Duration::from_secs(1)).room(), 2);
+        // Never past the spec's depth, nor a concurrent worker past what it declared.
+        assert_eq!(slot(1, true, Duration::from_secs(1)).room(), 1);
+        assert_eq!(slot(8, false, Duration::from_secs(1)).room(), 8);
+        assert_eq!(Slot::default().room(), 0);
     }
 }

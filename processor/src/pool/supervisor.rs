@@ -290,7 +290,7 @@ impl Supervisor {
             hello.concurrency as usize
         };
         let (jobs_tx, jobs_rx) = mpsc::unbounded_channel();
-        let generation = self.pool.worker_up(self.worker, jobs_tx, limit);
+        let generation = self.pool.worker_up(self.worker, jobs_tx, limit, ordered);
         tracing::info!(
             worker = self.worker,
             pid = process.pid(),

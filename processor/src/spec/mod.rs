@@ -26,7 +26,7 @@ const DEFAULT_WORKER_AVAILABILITY_TIMEOUT_MS: u64 = 10_000;
 const DEFAULT_HTTP_PORT: u16 = 8080;
 const DEFAULT_MAX_REQUEST_BODY_SIZE: u64 = 32 * 1024 * 1024;
 const MAX_WORKERS: u32 = 1024;
-const DEFAULT_PIPELINE_DEPTH: u32 = 16;
+const DEFAULT_PIPELINE_DEPTH: u32 = 64;
 const MAX_PIPELINE_DEPTH: u32 = 1024;
 const MAX_CONCURRENCY: u32 = 4096;
 
@@ -190,10 +190,12 @@ pub struct WireConfig {
     /// `unix` (default) or `tcp` on loopback.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transport: Option<TransportKind>,
-    /// How many events a worker that runs one event at a time is sent ahead of its
-    /// answers (1 to 1024, default 16). Deeper hides more round trips; shallower means
-    /// fewer events wait behind a slow one. Workers that run events concurrently are sent
-    /// as many as they declare instead.
+    /// The most events a worker that runs one event at a time is sent ahead of its
+    /// answers (1 to 1024, default 64). Within it, the processor keeps about 2 ms of work
+    /// queued on such a worker, at the pace it has been answering (and at least 2 events):
+    /// a fast handler gets a deep pipeline, which keeps its wrapper busy, a slow one few
+    /// events waiting behind it. Workers that run events concurrently are sent as many as
+    /// they declare instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline_depth: Option<u32>,
     /// How many events one worker of an asynchronous runtime (Node.js) runs at the same
@@ -230,7 +232,7 @@ pub struct Function {
     pub codec: CodecKind,
     /// Transport between processor and workers.
     pub transport: TransportKind,
-    /// Events sent ahead to an in-order worker.
+    /// The most events sent ahead to an in-order worker.
     pub pipeline_depth: usize,
     /// The shell runtime's settings (empty for other runtimes).
     pub shell: ShellSettings,

@@ -45,7 +45,7 @@ fn minimal_spec_gets_defaults() {
     assert_eq!(function.readiness_timeout, Duration::from_secs(60));
     assert_eq!(function.codec, CodecKind::Msgpack);
     assert_eq!(function.transport, TransportKind::Unix);
-    assert_eq!(function.pipeline_depth, 16);
+    assert_eq!(function.pipeline_depth, 64);
     assert_eq!(
         function.http,
         HttpTrigger {
