@@ -11,6 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from ferrite_sdk import protocol, unpack
 from ferrite_sdk.protocol import JsonCodec, MsgpackCodec
 
 _module_numbers = itertools.count()
@@ -22,9 +23,14 @@ def codec_name(request) -> str:
     return request.param
 
 
-@pytest.fixture
-def codec(codec_name):
-    return {"msgpack": MsgpackCodec, "json": JsonCodec}[codec_name]()
+@pytest.fixture(params=["msgpack", "msgpack-own-decoder", "json"])
+def codec(request, monkeypatch):
+    """A codec per run of a codec conformance test, msgpack twice: with msgpack's own
+    decoder, and with ferrite_sdk.unpack, the one used where that has no C extension
+    (PyPy)."""
+    if request.param == "msgpack-own-decoder":
+        monkeypatch.setattr(protocol, "unpack_payload", unpack.unpack)
+    return JsonCodec() if request.param == "json" else MsgpackCodec()
 
 
 @pytest.fixture

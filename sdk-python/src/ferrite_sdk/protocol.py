@@ -20,6 +20,8 @@ from typing import Any, Union
 
 import msgpack
 
+from . import unpack
+
 PROTOCOL_VERSION = 1
 
 #: The largest frame either side may send (msgpack: the length field; json: the line).
@@ -73,6 +75,13 @@ class FrameTooLarge(ProtocolError):
         self.size = size
 
 
+#: How a payload is decoded: msgpack's C extension where it is built (CPython), else this
+#: package's own decoder, which is faster than msgpack's pure-Python fallback under PyPy.
+if msgpack.Unpacker.__module__ == "msgpack.fallback":
+    unpack_payload = unpack.unpack
+else:
+    unpack_payload = msgpack.unpackb  # raw=False, the default since msgpack 1.0
+
 _HEADER = struct.Struct(">IB")
 _LENGTH = struct.Struct(">I")
 _LENGTH_LEN = _LENGTH.size
@@ -108,7 +117,7 @@ class MsgpackCodec:
         end = len(data)
         pos = 0
         unpack_length = _LENGTH.unpack_from
-        unpackb = msgpack.unpackb  # raw=False, the default since msgpack 1.0
+        unpack_map = unpack_payload
         while end - pos >= _LENGTH_LEN:
             (size,) = unpack_length(data, pos)
             if size > MAX_FRAME_LEN:
@@ -120,7 +129,7 @@ class MsgpackCodec:
                 raise ProtocolError("empty frame (length 0)")
             kind = data[pos + _LENGTH_LEN]
             try:
-                payload = unpackb(data[pos + _LENGTH_LEN + 1 : stop])
+                payload = unpack_map(data[pos + _LENGTH_LEN + 1 : stop])
             except Exception as exc:  # msgpack raises several unrelated types
                 raise _malformed(kind, exc) from exc
             if type(payload) is not dict or kind not in KIND_NAMES:
