@@ -452,15 +452,7 @@ impl WorkerPool {
             ordered,
         });
         let generation = slot.generation;
-        while state.slots[worker].outstanding < state.slots[worker].room() {
-            let Some((job, give_up)) = state.waiting.pop_front() else {
-                break;
-            };
-            if let Some(job) = state.hand_over(worker, job) {
-                state.waiting.push_front((job, give_up));
-                break;
-            }
-        }
+        state.fill(worker);
         generation
     }
 
@@ -485,19 +477,14 @@ impl WorkerPool {
         }
         slot.outstanding -= 1;
         if let Some(ran) = ran {
-            // An average over about the last eight events.
+            // An average over about the last eight events, from the first one on.
             let sample = u64::try_from(ran.as_nanos()).unwrap_or(u64::MAX).max(1);
-            slot.pace_ns = slot.pace_ns - slot.pace_ns / 8 + sample / 8;
-        }
-        while state.slots[worker].outstanding < state.slots[worker].room() {
-            let Some((job, give_up)) = state.waiting.pop_front() else {
-                break;
+            slot.pace_ns = match slot.pace_ns {
+                0 => sample,
+                pace => pace - pace / 8 + sample / 8,
             };
-            if let Some(job) = state.hand_over(worker, job) {
-                state.waiting.push_front((job, give_up));
-                break;
-            }
         }
+        state.fill(worker);
     }
 
     /// Records a failure that must stop the processor.
@@ -563,6 +550,19 @@ impl State {
             }
         }
         best
+    }
+
+    /// Gives worker `worker` the oldest waiting events it has room for.
+    fn fill(&mut self, worker: usize) {
+        while self.slots[worker].outstanding < self.slots[worker].room() {
+            let Some((job, give_up)) = self.waiting.pop_front() else {
+                break;
+            };
+            if let Some(job) = self.hand_over(worker, job) {
+                self.waiting.push_front((job, give_up));
+                break;
+            }
+        }
     }
 
     /// Sends `job` to worker `worker`'s connection and counts it there. A connection that
