@@ -33,7 +33,8 @@ namespace Ferrite.Sdk
             ContentType = "";
             Body = new byte[0];
             Fields = NoEntries;
-            Headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            // The field, not the property: its setter would copy this into one more new map.
+            headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         }
 
         /// <summary>Unique within the processor's life.</summary>

@@ -1,5 +1,8 @@
-// Times the wrapper's codecs in process: decode of an event with a large body, then encode
-// of the response that echoes it, for json and msgpack, with 64 KiB and 1 MiB bodies.
+// Times the wrapper's codecs in process, for json and msgpack:
+// - a small GET event, as the processor sends one for `wrk`, decoded into the handler's Event
+//   and answered by an empty handler through the worker, response encoded: the wrapper's own
+//   work per event, the socket calls apart;
+// - an event with a large body (64 KiB, 1 MiB) decoded, then the response echoing it encoded.
 // Neither build.sh nor the .csproj files build it. From the repository root:
 //
 //   bash wrappers/dotnet/build.sh
@@ -7,19 +10,31 @@
 //     -r:wrappers/dotnet/bin/ferrite-wrapper.exe wrappers/dotnet/benchmarks/CodecBench.cs
 //   MONO_PATH=wrappers/dotnet/bin mono /tmp/codec-bench.exe [SECONDS_PER_CASE]
 using System;
+using System.Collections;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
+using Ferrite.Sdk;
 using Ferrite.Wrapper;
 
 namespace Ferrite.Wrapper.Benchmarks
 {
+    /// <summary>The benchmark's empty handler (bench/functions/dotnet-empty): 200, empty body.</summary>
+    public static class EmptyHandler
+    {
+        public static object Handle(Context context, Event ev)
+        {
+            return null;
+        }
+    }
+
     public static class CodecBench
     {
         public static int Main(string[] args)
         {
             double seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 2.0;
+            RunSmall("json", new JsonCodec(), seconds);
+            RunSmall("msgpack", new MsgpackCodec(), seconds);
             foreach (var size in new[] { 64 * 1024, 1024 * 1024 })
             {
                 var body = new byte[size];
@@ -28,6 +43,65 @@ namespace Ferrite.Wrapper.Benchmarks
                 Run("msgpack", new MsgpackCodec(), size, body, seconds);
             }
             return 0;
+        }
+
+        private static byte[] Frame(ICodec codec, Message message)
+        {
+            var output = new FrameWriter();
+            codec.Encode(message, output);
+            return output.ToArray();
+        }
+
+        /// <summary>The event the processor sends for `wrk`'s GET of <c>/</c>.</summary>
+        private static Message SmallEvent()
+        {
+            return new Message(Protocol.Event, new Dictionary<string, object>
+            {
+                { "id", 42L },
+                { "trigger", new Dictionary<string, object> { { "kind", "http" }, { "name", "http" } } },
+                { "method", "GET" },
+                { "path", "/" },
+                { "url", "/" },
+                { "query", new Dictionary<string, object>() },
+                { "headers", new Dictionary<string, object> { { "host", "127.0.0.1:8080" } } },
+                { "content_type", "" },
+                { "body", new byte[0] },
+                { "timestamp", 1764000000000L },
+                { "deadline", 1764000030000L },
+            });
+        }
+
+        /// <summary>Decode, handle with the empty handler, encode: microseconds per event.</summary>
+        private static void RunSmall(string name, ICodec codec, double seconds)
+        {
+            var frame = Frame(codec, SmallEvent());
+            var env = new Hashtable
+            {
+                { "FERRITE_ADDRESS", "unused" },
+                { "FERRITE_HANDLER", typeof(EmptyHandler).FullName },
+            };
+            var worker = new Worker(null, Config.From(env), new[] { typeof(EmptyHandler).Assembly });
+            worker.LoadHandler();
+            var output = new FrameWriter();
+            Func<int> round = () =>
+            {
+                Message message;
+                int needed;
+                if (codec.TryDecode(frame, 0, frame.Length, out message, out needed) != frame.Length)
+                {
+                    throw new InvalidOperationException("the frame did not decode");
+                }
+                var ev = Worker.ToEvent(message);
+                codec.Encode(worker.HandleEvent(ev.Id, ev), output);
+                int length = output.Length;
+                output.Clear();
+                return length;
+            };
+            Time(round, 0.3);
+            double each = Time(round, seconds);
+            Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
+                "{0,-8} small GET event  frame {1,4} B  response {2,4} B  decode+handle+encode {3,6:F2} us  ({4,7:F0}/s)",
+                name, frame.Length, round(), each, 1e6 / each));
         }
 
         /// <summary>The event the processor sends for a POST of <paramref name="body"/>.</summary>
@@ -55,45 +129,30 @@ namespace Ferrite.Wrapper.Benchmarks
             });
         }
 
-        /// <summary>The worker's response to that event, echoing its body.</summary>
-        private static Message Response(byte[] body)
-        {
-            return new Message(Protocol.Response, new Dictionary<string, object>
-            {
-                { "id", 42L },
-                { "status", 200 },
-                { "headers", new Dictionary<string, string>() },
-                { "content_type", "application/octet-stream" },
-                { "body", body },
-            });
-        }
-
         private static void Run(string name, ICodec codec, int size, byte[] body, double seconds)
         {
             // The event frame as the processor writes it, in a buffer like Connection's.
-            var frame = codec.Encode(Event(body));
+            var frame = Frame(codec, Event(body));
             var buffer = new byte[frame.Length + 16];
             Buffer.BlockCopy(frame, 0, buffer, 0, frame.Length);
             Check(codec, buffer, frame.Length, body);
 
             // Warm up, then time decode alone, encode alone and both.
-            Time(codec, buffer, frame.Length, body, 0.3, 3);
-            double decode = Time(codec, buffer, frame.Length, body, seconds, 1);
-            double encode = Time(codec, buffer, frame.Length, body, seconds, 2);
-            double both = Time(codec, buffer, frame.Length, body, seconds, 3);
+            var output = new FrameWriter();
+            Time(Steps(codec, buffer, frame.Length, body, output, 3), 0.3);
+            double decode = Time(Steps(codec, buffer, frame.Length, body, output, 1), seconds);
+            double encode = Time(Steps(codec, buffer, frame.Length, body, output, 2), seconds);
+            double both = Time(Steps(codec, buffer, frame.Length, body, output, 3), seconds);
             Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
                 "{0,-8} {1,8} body  frame {2,8} B  decode {3,8:F1} us  encode {4,8:F1} us  both {5,8:F1} us  ({6,7:F0}/s)",
                 name, size >= 1024 * 1024 ? (size / 1024 / 1024) + " MiB" : (size / 1024) + " KiB",
                 frame.Length, decode, encode, both, 1e6 / both));
         }
 
-        /// <summary>Microseconds per round of the chosen steps (1 decode, 2 encode, 3 both).</summary>
-        private static double Time(ICodec codec, byte[] buffer, int length, byte[] body, double seconds, int steps)
+        /// <summary>One round of the chosen steps (1 decode into an Event, 2 encode of the echo, 3 both).</summary>
+        private static Func<int> Steps(ICodec codec, byte[] buffer, int length, byte[] body, FrameWriter output, int steps)
         {
-            var clock = Stopwatch.StartNew();
-            long rounds = 0;
-            long sink = 0;
-            while (clock.Elapsed.TotalSeconds < seconds)
+            return () =>
             {
                 byte[] echoed = body;
                 if ((steps & 1) != 0)
@@ -104,12 +163,28 @@ namespace Ferrite.Wrapper.Benchmarks
                     {
                         throw new InvalidOperationException("the frame did not decode");
                     }
-                    echoed = (byte[])message.Payload["body"];
+                    echoed = Worker.ToEvent(message).Body;
                 }
+                int written = 0;
                 if ((steps & 2) != 0)
                 {
-                    sink += codec.Encode(Response(echoed)).Length;
+                    codec.Encode(new Message(42, WireResponse.From(echoed)), output);
+                    written = output.Length;
+                    output.Clear();
                 }
+                return written;
+            };
+        }
+
+        /// <summary>Microseconds per round, over <paramref name="seconds"/>.</summary>
+        private static double Time(Func<int> round, double seconds)
+        {
+            var clock = Stopwatch.StartNew();
+            long rounds = 0;
+            long sink = 0;
+            while (clock.Elapsed.TotalSeconds < seconds)
+            {
+                sink += round();
                 rounds++;
             }
             GC.KeepAlive(sink);
@@ -122,12 +197,12 @@ namespace Ferrite.Wrapper.Benchmarks
             Message message;
             int needed;
             codec.TryDecode(buffer, 0, length, out message, out needed);
-            var decoded = (byte[])message.Payload["body"];
+            var decoded = Worker.ToEvent(message).Body;
             if (Convert.ToBase64String(decoded) != Convert.ToBase64String(body))
             {
                 throw new InvalidOperationException("the body did not survive decoding");
             }
-            var response = codec.Encode(Response(body));
+            var response = Frame(codec, new Message(42, WireResponse.From(body)));
             codec.TryDecode(response, 0, response.Length, out message, out needed);
             // Only an event's body is decoded from base64; json leaves a response's as text.
             var echoed = message.Payload["body"];

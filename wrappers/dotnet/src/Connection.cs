@@ -18,6 +18,9 @@ namespace Ferrite.Wrapper
         private readonly Socket socket;
         private readonly ICodec codec;
         private readonly object sending = new object();
+
+        /// <summary>The frame being sent, encoded in place; kept for the next one (under <see cref="sending"/>).</summary>
+        private readonly FrameWriter outgoing = new FrameWriter();
         private byte[] buffer = new byte[InitialBuffer];
         private int start;
         private int end;
@@ -131,13 +134,20 @@ namespace Ferrite.Wrapper
         /// <summary>Writes one message; safe to call from any thread.</summary>
         public void Send(Message message)
         {
-            var frame = codec.Encode(message);
             lock (sending)
             {
-                int sent = 0;
-                while (sent < frame.Length)
+                try
                 {
-                    sent += socket.Send(frame, sent, frame.Length - sent, SocketFlags.None);
+                    codec.Encode(message, outgoing);
+                    int sent = 0;
+                    while (sent < outgoing.Length)
+                    {
+                        sent += socket.Send(outgoing.Buffer, sent, outgoing.Length - sent, SocketFlags.None);
+                    }
+                }
+                finally
+                {
+                    outgoing.Clear();
                 }
             }
         }

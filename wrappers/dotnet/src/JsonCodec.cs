@@ -220,7 +220,7 @@ namespace Ferrite.Wrapper
             return new Message(kind, payload);
         }
 
-        public byte[] Encode(Message message)
+        public void Encode(Message message, FrameWriter output)
         {
             var text = new StringWriter(CultureInfo.InvariantCulture);
             var splices = new Splices(text.GetStringBuilder());
@@ -238,7 +238,7 @@ namespace Ferrite.Wrapper
                 writer.WriteEndObject();
             }
             text.Write('\n');
-            return splices.Frame(text.ToString());
+            splices.Frame(text.ToString(), output);
         }
 
         /// <summary>
@@ -267,8 +267,8 @@ namespace Ferrite.Wrapper
                 values.Add(bytes);
             }
 
-            /// <summary>The frame: <paramref name="line"/> in UTF-8 with the bytes in their places.</summary>
-            public byte[] Frame(string line)
+            /// <summary>Writes the frame: <paramref name="line"/> in UTF-8 with the bytes in their places.</summary>
+            public void Frame(string line, FrameWriter output)
             {
                 long size = Utf8.GetByteCount(line);
                 foreach (var bytes in values)
@@ -279,8 +279,9 @@ namespace Ferrite.Wrapper
                 {
                     throw new ProtocolException("frame of " + size + " bytes is over the 256 MiB limit");
                 }
-                var frame = new byte[size];
-                int at = 0;
+                output.Reserve((int)size);
+                var frame = output.Buffer;
+                int at = output.Length;
                 int from = 0;
                 for (int i = 0; i < places.Count; i++)
                 {
@@ -289,7 +290,7 @@ namespace Ferrite.Wrapper
                     from = places[i];
                 }
                 Utf8.GetBytes(line, from, line.Length - from, frame, at);
-                return frame;
+                output.Advance((int)size);
             }
         }
 

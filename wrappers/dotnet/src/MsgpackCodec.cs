@@ -2,8 +2,8 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
-using System.IO;
 using System.Text;
+using Ferrite.Sdk;
 
 namespace Ferrite.Wrapper
 {
@@ -20,6 +20,9 @@ namespace Ferrite.Wrapper
     public sealed class MsgpackCodec : ICodec
     {
         private static readonly UTF8Encoding Utf8 = new UTF8Encoding(false);
+
+        /// <summary>Texts of the frames read so far, handed out again (only the reading thread uses it).</summary>
+        private readonly RecentTexts texts = new RecentTexts();
 
         public int TryDecode(byte[] buffer, int start, int end, out Message message, out int needed)
         {
@@ -46,12 +49,50 @@ namespace Ferrite.Wrapper
                 throw new ProtocolException("msgpack frame of unknown kind " + kind);
             }
             int payloadEnd = start + 4 + (int)length;
+            message = kind == Protocol.Event ? ReadEvent(buffer, start + 5, payloadEnd) : null;
+            if (message == null)
+            {
+                message = new Message(kind, ReadPayload(buffer, start + 5, payloadEnd));
+            }
+            return 4 + (int)length;
+        }
+
+        /// <summary>
+        /// An event's payload read straight into the handler's <see cref="Event"/>, or null for
+        /// one the generic reader must read: then <see cref="Worker.ToEvent(Message)"/> makes the
+        /// event from its fields, or the frame is refused, as it always was.
+        /// </summary>
+        private Message ReadEvent(byte[] buffer, int start, int end)
+        {
+            try
+            {
+                var reader = new Reader(buffer, start, end, texts);
+                var ev = reader.ReadEvent();
+                return ev != null && reader.Position == end ? new Message(ev) : null;
+            }
+            catch (IndexOutOfRangeException)
+            {
+                return null;
+            }
+            catch (ProtocolException)
+            {
+                return null;
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+                // A time past the calendar: ToEvent throws it in the worker's loop, as ever.
+                return null;
+            }
+        }
+
+        private Dictionary<string, object> ReadPayload(byte[] buffer, int start, int end)
+        {
             object payload;
             try
             {
-                var reader = new Reader(buffer, start + 5, payloadEnd);
+                var reader = new Reader(buffer, start, end, texts);
                 payload = reader.ReadValue(0);
-                if (reader.Position != payloadEnd)
+                if (reader.Position != end)
                 {
                     throw new ProtocolException("msgpack frame has bytes after its payload");
                 }
@@ -65,30 +106,79 @@ namespace Ferrite.Wrapper
             {
                 throw new ProtocolException("msgpack payload is not a map with text keys");
             }
-            message = new Message(kind, map);
-            return 4 + (int)length;
+            return map;
         }
 
-        public byte[] Encode(Message message)
+        public void Encode(Message message, FrameWriter output)
         {
-            var output = new MemoryStream(64);
-            output.Write(new byte[] { 0, 0, 0, 0, message.Kind }, 0, 5);
-            Pack(output, message.Payload);
-            long length = output.Length - 4;
+            int start = output.Length;
+            output.Reserve(5);
+            output.Advance(4);
+            output.WriteByte(message.Kind);
+            if (message.Response != null)
+            {
+                PackResponse(output, message.Id, message.Response);
+            }
+            else
+            {
+                Pack(output, message.Payload, 0);
+            }
+            long length = output.Length - start - 4;
             if (length > Protocol.MaxFrame)
             {
-                throw new ProtocolException("frame of " + output.Length + " bytes is over the 256 MiB limit");
+                throw new ProtocolException("frame of " + (length + 4) + " bytes is over the 256 MiB limit");
             }
-            var bytes = output.GetBuffer();
-            bytes[0] = (byte)(length >> 24);
-            bytes[1] = (byte)(length >> 16);
-            bytes[2] = (byte)(length >> 8);
-            bytes[3] = (byte)length;
-            if (bytes.Length == output.Length)
-            {
-                return bytes;
-            }
+            output.PutUInt32(start, length);
+        }
+
+        /// <summary>The keys of a response, as packed.</summary>
+        private static readonly byte[] IdKey = PackedKey("id");
+        private static readonly byte[] StatusKey = PackedKey("status");
+        private static readonly byte[] HeadersKey = PackedKey("headers");
+        private static readonly byte[] ContentTypeKey = PackedKey("content_type");
+        private static readonly byte[] BodyKey = PackedKey("body");
+
+        private static byte[] PackedKey(string key)
+        {
+            var output = new FrameWriter();
+            PackString(output, key);
             return output.ToArray();
+        }
+
+        /// <summary>
+        /// A handler's response as <see cref="Message.Payload"/> would pack, without making that
+        /// dictionary: five entries in its order, the keys' bytes written whole.
+        /// </summary>
+        private static void PackResponse(FrameWriter output, long id, WireResponse response)
+        {
+            output.WriteByte(0x85);
+            output.Write(IdKey, 0, IdKey.Length);
+            PackInteger(output, id);
+            output.Write(StatusKey, 0, StatusKey.Length);
+            PackInteger(output, response.Status);
+            output.Write(HeadersKey, 0, HeadersKey.Length);
+            int headers = response.Headers.Count;
+            PackCount(output, headers, 0x80, 0xde, 0xdf);
+            // Most responses have none, and an interface's enumerator is one more object.
+            if (headers > 0)
+            {
+                foreach (var entry in response.Headers)
+                {
+                    PackString(output, entry.Key);
+                    PackText(output, entry.Value);
+                }
+            }
+            output.Write(ContentTypeKey, 0, ContentTypeKey.Length);
+            PackText(output, response.ContentType);
+            output.Write(BodyKey, 0, BodyKey.Length);
+            if (response.Body == null)
+            {
+                output.WriteByte(0xc0);
+            }
+            else
+            {
+                PackBytes(output, response.Body);
+            }
         }
 
         /// <summary>
@@ -96,12 +186,14 @@ namespace Ferrite.Wrapper
         /// bool, integers, floats (as float 64; <c>float</c> as float 32), text, bytes, maps
         /// (keys as text), other sequences as arrays, anything else as its text.
         /// </summary>
-        public static void Pack(Stream output, object value)
+        public static byte[] Pack(object value)
         {
+            var output = new FrameWriter();
             Pack(output, value, 0);
+            return output.ToArray();
         }
 
-        private static void Pack(Stream output, object value, int depth)
+        private static void Pack(FrameWriter output, object value, int depth)
         {
             if (depth > 64)
             {
@@ -122,9 +214,7 @@ namespace Ferrite.Wrapper
             }
             else if (value is byte[])
             {
-                var bytes = (byte[])value;
-                PackHeader(output, bytes.Length, 0xc4, 0xc5, 0xc6);
-                output.Write(bytes, 0, bytes.Length);
+                PackBytes(output, (byte[])value);
             }
             else if (value is ulong)
             {
@@ -174,22 +264,67 @@ namespace Ferrite.Wrapper
             }
         }
 
-        private static void PackString(Stream output, string text)
+        /// <summary>Text, or nil for null as <see cref="Pack(object)"/> has it.</summary>
+        private static void PackText(FrameWriter output, string text)
         {
-            var bytes = Utf8.GetBytes(text);
-            if (bytes.Length < 32)
+            if (text == null)
             {
-                output.WriteByte((byte)(0xa0 | bytes.Length));
+                output.WriteByte(0xc0);
             }
             else
             {
-                PackHeader(output, bytes.Length, 0xd9, 0xda, 0xdb);
+                PackString(output, text);
             }
+        }
+
+        /// <summary>
+        /// Text as UTF-8. ASCII, nearly all the protocol's text, is copied char by char:
+        /// Mono's UTF8Encoding costs several times that for a short string.
+        /// </summary>
+        private static void PackString(FrameWriter output, string text)
+        {
+            int length = text.Length;
+            for (int i = 0; i < text.Length; i++)
+            {
+                if (text[i] >= 0x80)
+                {
+                    length = Utf8.GetByteCount(text);
+                    break;
+                }
+            }
+            if (length < 32)
+            {
+                output.WriteByte((byte)(0xa0 | length));
+            }
+            else
+            {
+                PackHeader(output, length, 0xd9, 0xda, 0xdb);
+            }
+            output.Reserve(length);
+            var bytes = output.Buffer;
+            int at = output.Length;
+            if (length == text.Length)
+            {
+                for (int i = 0; i < length; i++)
+                {
+                    bytes[at + i] = (byte)text[i];
+                }
+            }
+            else
+            {
+                Utf8.GetBytes(text, 0, text.Length, bytes, at);
+            }
+            output.Advance(length);
+        }
+
+        private static void PackBytes(FrameWriter output, byte[] bytes)
+        {
+            PackHeader(output, bytes.Length, 0xc4, 0xc5, 0xc6);
             output.Write(bytes, 0, bytes.Length);
         }
 
         /// <summary>A length as 8, 16 or 32 bits after the matching type byte.</summary>
-        private static void PackHeader(Stream output, int length, byte eight, byte sixteen, byte thirtyTwo)
+        private static void PackHeader(FrameWriter output, int length, byte eight, byte sixteen, byte thirtyTwo)
         {
             if (length <= 0xff)
             {
@@ -209,7 +344,7 @@ namespace Ferrite.Wrapper
         }
 
         /// <summary>An array's or map's count: fix form under 16, else 16 or 32 bits.</summary>
-        private static void PackCount(Stream output, int count, byte fix, byte sixteen, byte thirtyTwo)
+        private static void PackCount(FrameWriter output, int count, byte fix, byte sixteen, byte thirtyTwo)
         {
             if (count < 16)
             {
@@ -227,7 +362,7 @@ namespace Ferrite.Wrapper
             }
         }
 
-        private static void PackInteger(Stream output, long value)
+        private static void PackInteger(FrameWriter output, long value)
         {
             if (value >= 0)
             {
@@ -259,7 +394,7 @@ namespace Ferrite.Wrapper
             }
         }
 
-        private static void PackUnsigned(Stream output, ulong value)
+        private static void PackUnsigned(FrameWriter output, ulong value)
         {
             if (value <= 0x7f)
             {
@@ -287,7 +422,7 @@ namespace Ferrite.Wrapper
             }
         }
 
-        private static void WriteBigEndian(Stream output, long value, int size)
+        private static void WriteBigEndian(FrameWriter output, long value, int size)
         {
             for (int shift = (size - 1) * 8; shift >= 0; shift -= 8)
             {
@@ -303,7 +438,7 @@ namespace Ferrite.Wrapper
         /// </summary>
         public static object Unpack(byte[] bytes)
         {
-            var reader = new Reader(bytes, 0, bytes.Length);
+            var reader = new Reader(bytes, 0, bytes.Length, new RecentTexts());
             try
             {
                 var value = reader.ReadValue(0);
@@ -319,39 +454,140 @@ namespace Ferrite.Wrapper
             }
         }
 
-        private sealed class Reader
+        /// <summary>
+        /// Short ASCII texts of recent frames, handed out again when the same bytes come back.
+        /// Mono takes 100 ns and more to make even a short string, a fraction of that to compare
+        /// one, and from one event to the next the method, the path, the header names and most
+        /// of their values repeat. An ASCII text's chars are its bytes, so it is kept as is.
+        /// </summary>
+        private sealed class RecentTexts
         {
-            private readonly byte[] buffer;
-            private readonly int end;
+            private const int Longest = 64;
 
-            public Reader(byte[] buffer, int start, int end)
+            /// <summary>Slots picked by the length and a few bytes; a text that collides replaces the one there.</summary>
+            private readonly string[] slots = new string[256];
+
+            public string Get(byte[] buffer, int start, int length)
             {
-                this.buffer = buffer;
-                Position = start;
-                this.end = end;
+                if (length == 0)
+                {
+                    return "";
+                }
+                if (length > Longest)
+                {
+                    return Utf8.GetString(buffer, start, length);
+                }
+                // A few of the bytes pick the slot: hashing them all would cost what comparing does.
+                int last = start + length - 1;
+                int hash = (((length * 31) + buffer[start]) * 31 + buffer[start + length / 2]) * 31 + buffer[last];
+                int slot = (hash ^ (hash >> 7)) & (slots.Length - 1);
+                var text = slots[slot];
+                if (text != null && text.Length == length)
+                {
+                    int at = start;
+                    while (at <= last && text[at - start] == buffer[at])
+                    {
+                        at++;
+                    }
+                    if (at > last)
+                    {
+                        return text;
+                    }
+                }
+                text = Utf8.GetString(buffer, start, length);
+                if (IsAscii(text, length))
+                {
+                    slots[slot] = text;
+                }
+                return text;
             }
 
-            public int Position { get; private set; }
+            /// <summary>Whether <paramref name="text"/>, decoded from <paramref name="length"/> bytes, is those bytes as chars.</summary>
+            private static bool IsAscii(string text, int length)
+            {
+                if (text.Length != length)
+                {
+                    return false;
+                }
+                foreach (var c in text)
+                {
+                    if (c >= 0x80)
+                    {
+                        return false;
+                    }
+                }
+                return true;
+            }
+        }
+
+        private sealed class Reader
+        {
+            /// <summary>What <see cref="Key"/> gives for a key that is text but none of those asked for.</summary>
+            private const int Unknown = -1;
+
+            /// <summary>What <see cref="Key"/> gives for a key that is not text.</summary>
+            private const int NotText = -2;
+
+            /// <summary>An event's keys, in the order of <see cref="EventKey"/>.</summary>
+            private static readonly byte[][] EventKeys = Keys(
+                "id", "trigger", "method", "path", "url", "query", "headers", "content_type", "body", "timestamp", "deadline");
+
+            /// <summary>A trigger's keys: <c>kind</c> is 0, <c>name</c> 1.</summary>
+            private static readonly byte[][] TriggerKeys = Keys("kind", "name");
+
+            private enum EventKey
+            {
+                Id, Trigger, Method, Path, Url, Query, Headers, ContentType, Body, Timestamp, Deadline,
+            }
+
+            private static byte[][] Keys(params string[] names)
+            {
+                var keys = new byte[names.Length][];
+                for (int i = 0; i < names.Length; i++)
+                {
+                    keys[i] = Utf8.GetBytes(names[i]);
+                }
+                return keys;
+            }
+
+            private readonly byte[] buffer;
+            private readonly int end;
+            private readonly RecentTexts texts;
+
+            private int position;
+
+            public Reader(byte[] buffer, int start, int end, RecentTexts texts)
+            {
+                this.buffer = buffer;
+                position = start;
+                this.end = end;
+                this.texts = texts;
+            }
+
+            public int Position
+            {
+                get { return position; }
+            }
 
             private byte Next()
             {
-                if (Position >= end)
+                if (position >= end)
                 {
                     throw new IndexOutOfRangeException();
                 }
-                return buffer[Position++];
+                return buffer[position++];
             }
 
             private ulong BigEndian(int size)
             {
-                if (end - Position < size)
+                if (end - position < size)
                 {
                     throw new IndexOutOfRangeException();
                 }
                 ulong value = 0;
                 for (int i = 0; i < size; i++)
                 {
-                    value = (value << 8) | buffer[Position++];
+                    value = (value << 8) | buffer[position++];
                 }
                 return value;
             }
@@ -359,7 +595,7 @@ namespace Ferrite.Wrapper
             private int Length(int size)
             {
                 ulong length = BigEndian(size);
-                if (length > (ulong)(end - Position))
+                if (length > (ulong)(end - position))
                 {
                     throw new IndexOutOfRangeException();
                 }
@@ -368,25 +604,324 @@ namespace Ferrite.Wrapper
 
             private byte[] Bytes(int length)
             {
-                if (length > end - Position)
+                if (length > end - position)
                 {
                     throw new IndexOutOfRangeException();
                 }
                 var bytes = new byte[length];
-                Buffer.BlockCopy(buffer, Position, bytes, 0, length);
-                Position += length;
+                Buffer.BlockCopy(buffer, position, bytes, 0, length);
+                position += length;
                 return bytes;
             }
 
             private string Text(int length)
             {
-                if (length > end - Position)
+                if (length > end - position)
                 {
                     throw new IndexOutOfRangeException();
                 }
-                var text = Utf8.GetString(buffer, Position, length);
-                Position += length;
+                var text = texts.Get(buffer, position, length);
+                position += length;
                 return text;
+            }
+
+            /// <summary>
+            /// An event's payload, a map, straight into the handler's <see cref="Event"/>: keys
+            /// told apart by their bytes, the trigger, query and headers read into the event's
+            /// own maps, other values by <see cref="ReadValue"/> as ever. Null for what only the
+            /// generic reader and <see cref="Worker.ToEvent(long, IDictionary{string, object})"/>
+            /// can vouch for: a field of another type (a number as text, say), a key or a name
+            /// twice, no id.
+            /// </summary>
+            public Event ReadEvent()
+            {
+                int count = MapCount(Next());
+                if (count < 0)
+                {
+                    return null;
+                }
+                var ev = new Event { Fields = new Dictionary<string, string>() };
+                int seen = 0;
+                int expected = 0;
+                for (int i = 0; i < count; i++)
+                {
+                    int key = Key(EventKeys, expected);
+                    if (key == NotText)
+                    {
+                        return null;
+                    }
+                    if (key == Unknown)
+                    {
+                        ReadValue(1);
+                        continue;
+                    }
+                    expected = key + 1;
+                    // A key twice: the generic reader keeps its last value only, where this would merge maps.
+                    if ((seen & (1 << key)) != 0)
+                    {
+                        return null;
+                    }
+                    seen |= 1 << key;
+                    bool read;
+                    switch ((EventKey)key)
+                    {
+                        case EventKey.Trigger:
+                            read = ReadTrigger(ev);
+                            break;
+                        case EventKey.Query:
+                            read = ReadTexts(ev.Fields);
+                            break;
+                        case EventKey.Headers:
+                            // Straight into the event's own map, which looks names up in any case.
+                            read = ReadTexts(ev.Headers);
+                            break;
+                        default:
+                            read = Set(ev, (EventKey)key, ReadValue(1));
+                            break;
+                    }
+                    if (!read)
+                    {
+                        return null;
+                    }
+                }
+                if ((seen & (1 << (int)EventKey.Id)) == 0)
+                {
+                    return null;
+                }
+                if ((seen & (1 << (int)EventKey.Timestamp)) == 0)
+                {
+                    ev.Timestamp = Worker.FromEpoch(0);
+                }
+                return ev;
+            }
+
+            /// <summary>Sets a scalar field as ToEvent would, or false for a value of a type it would convert.</summary>
+            private static bool Set(Event ev, EventKey key, object value)
+            {
+                switch (key)
+                {
+                    case EventKey.Id:
+                        if (!(value is long))
+                        {
+                            return false;
+                        }
+                        ev.Id = (long)value;
+                        return true;
+                    case EventKey.Body:
+                        if (value != null && !(value is byte[]))
+                        {
+                            return false;
+                        }
+                        ev.Body = (byte[])value;
+                        return true;
+                    case EventKey.Timestamp:
+                    case EventKey.Deadline:
+                        if (value != null && !(value is long))
+                        {
+                            return false;
+                        }
+                        long milliseconds = value == null ? 0 : (long)value;
+                        if (key == EventKey.Timestamp)
+                        {
+                            ev.Timestamp = Worker.FromEpoch(milliseconds);
+                        }
+                        else
+                        {
+                            ev.Deadline = milliseconds == 0 ? (DateTime?)null : Worker.FromEpoch(milliseconds);
+                        }
+                        return true;
+                }
+                if (value != null && !(value is string))
+                {
+                    return false;
+                }
+                var text = (string)value ?? "";
+                switch (key)
+                {
+                    case EventKey.Method:
+                        ev.Method = text;
+                        break;
+                    case EventKey.Path:
+                        ev.Path = text;
+                        break;
+                    case EventKey.Url:
+                        ev.Url = text;
+                        break;
+                    default:
+                        ev.ContentType = text;
+                        break;
+                }
+                return true;
+            }
+
+            /// <summary>The trigger map's kind and name; nil leaves them empty.</summary>
+            private bool ReadTrigger(Event ev)
+            {
+                byte type = Next();
+                if (type == 0xc0)
+                {
+                    return true;
+                }
+                int count = MapCount(type);
+                if (count < 0)
+                {
+                    return false;
+                }
+                string kind = "";
+                string name = "";
+                int expected = 0;
+                for (int i = 0; i < count; i++)
+                {
+                    int key = Key(TriggerKeys, expected);
+                    if (key == NotText)
+                    {
+                        return false;
+                    }
+                    var value = ReadValue(2);
+                    if (key == Unknown)
+                    {
+                        continue;
+                    }
+                    expected = key + 1;
+                    if (value != null && !(value is string))
+                    {
+                        return false;
+                    }
+                    if (key == 0)
+                    {
+                        kind = (string)value;
+                    }
+                    else
+                    {
+                        name = (string)value;
+                    }
+                }
+                ev.Trigger = new TriggerInfo(kind, name);
+                return true;
+            }
+
+            /// <summary>A map of text to text (nil values as empty text) added to <paramref name="map"/>; nil adds nothing.</summary>
+            private bool ReadTexts(IDictionary<string, string> map)
+            {
+                byte type = Next();
+                if (type == 0xc0)
+                {
+                    return true;
+                }
+                int count = MapCount(type);
+                if (count < 0)
+                {
+                    return false;
+                }
+                for (int i = 0; i < count; i++)
+                {
+                    int length = TextLength(Next());
+                    if (length < 0)
+                    {
+                        return false;
+                    }
+                    var name = Text(length);
+                    var value = ReadValue(2);
+                    if (value != null && !(value is string))
+                    {
+                        return false;
+                    }
+                    // A name twice (in any case, for headers): which value stays is the generic reader's to say.
+                    int before = map.Count;
+                    map[name] = (string)value ?? "";
+                    if (map.Count == before)
+                    {
+                        return false;
+                    }
+                }
+                return true;
+            }
+
+            /// <summary>
+            /// Reads a map's key: the index of the one of <paramref name="keys"/> its bytes are,
+            /// <see cref="Unknown"/> or <see cref="NotText"/>. The processor writes the keys in
+            /// the table's order, so <paramref name="expected"/> is tried before the others.
+            /// </summary>
+            private int Key(byte[][] keys, int expected)
+            {
+                int length = TextLength(Next());
+                if (length < 0)
+                {
+                    return NotText;
+                }
+                if (length > end - position)
+                {
+                    throw new IndexOutOfRangeException();
+                }
+                int at = position;
+                position += length;
+                if (expected < keys.Length && Same(keys[expected], at, length))
+                {
+                    return expected;
+                }
+                for (int k = 0; k < keys.Length; k++)
+                {
+                    if (Same(keys[k], at, length))
+                    {
+                        return k;
+                    }
+                }
+                return Unknown;
+            }
+
+            private bool Same(byte[] key, int at, int length)
+            {
+                if (key.Length != length)
+                {
+                    return false;
+                }
+                var bytes = buffer;
+                for (int i = 0; i < length; i++)
+                {
+                    if (bytes[at + i] != key[i])
+                    {
+                        return false;
+                    }
+                }
+                return true;
+            }
+
+            /// <summary>The length of the str that <paramref name="type"/> begins, or -1 for another type.</summary>
+            private int TextLength(byte type)
+            {
+                if ((type & 0xe0) == 0xa0)
+                {
+                    return type & 0x1f;
+                }
+                switch (type)
+                {
+                    case 0xd9:
+                        return Length(1);
+                    case 0xda:
+                        return Length(2);
+                    case 0xdb:
+                        return Length(4);
+                    default:
+                        return -1;
+                }
+            }
+
+            /// <summary>The count of the map that <paramref name="type"/> begins, or -1 for another type.</summary>
+            private int MapCount(byte type)
+            {
+                if ((type & 0xf0) == 0x80)
+                {
+                    return type & 0x0f;
+                }
+                switch (type)
+                {
+                    case 0xde:
+                        return (int)BigEndian(2);
+                    case 0xdf:
+                        return Count();
+                    default:
+                        return -1;
+                }
             }
 
             public object ReadValue(int depth)
@@ -404,17 +939,19 @@ namespace Ferrite.Wrapper
                 {
                     return (long)(sbyte)type;
                 }
-                if ((type & 0xf0) == 0x80)
+                int length = TextLength(type);
+                if (length >= 0)
                 {
-                    return ReadMap(type & 0x0f, depth);
+                    return Text(length);
+                }
+                int count = MapCount(type);
+                if (count >= 0)
+                {
+                    return ReadMap(count, depth);
                 }
                 if ((type & 0xf0) == 0x90)
                 {
                     return ReadArray(type & 0x0f, depth);
-                }
-                if ((type & 0xe0) == 0xa0)
-                {
-                    return Text(type & 0x1f);
                 }
                 switch (type)
                 {
@@ -451,20 +988,10 @@ namespace Ferrite.Wrapper
                         return (long)(int)BigEndian(4);
                     case 0xd3:
                         return (long)BigEndian(8);
-                    case 0xd9:
-                        return Text(Length(1));
-                    case 0xda:
-                        return Text(Length(2));
-                    case 0xdb:
-                        return Text(Length(4));
                     case 0xdc:
                         return ReadArray((int)BigEndian(2), depth);
                     case 0xdd:
                         return ReadArray(Count(), depth);
-                    case 0xde:
-                        return ReadMap((int)BigEndian(2), depth);
-                    case 0xdf:
-                        return ReadMap(Count(), depth);
                     default:
                         throw new ProtocolException(string.Format(
                             CultureInfo.InvariantCulture, "msgpack type 0x{0:x2} is not supported", type));
@@ -475,7 +1002,7 @@ namespace Ferrite.Wrapper
             private int Count()
             {
                 ulong count = BigEndian(4);
-                if (count > (ulong)(end - Position))
+                if (count > (ulong)(end - position))
                 {
                     throw new IndexOutOfRangeException();
                 }

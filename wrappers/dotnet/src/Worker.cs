@@ -260,8 +260,7 @@ namespace Ferrite.Wrapper
                     switch (message.Kind)
                     {
                         case Protocol.Event:
-                            long id = EventId(message.Payload);
-                            Answer(id, ToEvent(id, message.Payload));
+                            Answer(ToEvent(message));
                             break;
                         case Protocol.Ping:
                             object nonce;
@@ -278,8 +277,10 @@ namespace Ferrite.Wrapper
         }
 
         /// <summary>Runs one event and writes its response.</summary>
-        private void Answer(long id, Event ev)
+        private void Answer(Event ev)
         {
+            // Taken before the handler runs, which may set Id.
+            long id = ev.Id;
             var response = HandleEvent(id, ev);
             try
             {
@@ -298,15 +299,7 @@ namespace Ferrite.Wrapper
             running = id;
             try
             {
-                var response = WireResponse.From(handler(context, ev));
-                return new Message(Protocol.Response, new Dictionary<string, object>
-                {
-                    { "id", id },
-                    { "status", response.Status },
-                    { "headers", response.Headers },
-                    { "content_type", response.ContentType },
-                    { "body", response.Body },
-                });
+                return new Message(id, WireResponse.From(handler(context, ev)));
             }
             catch (Exception e)
             {
@@ -371,10 +364,17 @@ namespace Ferrite.Wrapper
             return Convert.ToInt64(id, CultureInfo.InvariantCulture);
         }
 
+        /// <summary>An <c>event</c> message as the handler's <see cref="Event"/>: the codec's, or made from its fields.</summary>
+        public static Event ToEvent(Message message)
+        {
+            return message.Event ?? ToEvent(EventId(message.Payload), message.Payload);
+        }
+
         /// <summary>An <c>event</c> message's fields as the handler's <see cref="Event"/>.</summary>
         public static Event ToEvent(long id, IDictionary<string, object> payload)
         {
-            var trigger = Map(payload, "trigger");
+            var trigger = new Dictionary<string, string>();
+            Fill(trigger, payload, "trigger");
             object body;
             payload.TryGetValue("body", out body);
             if (body != null && !(body is byte[]))
@@ -382,23 +382,32 @@ namespace Ferrite.Wrapper
                 throw new ProtocolException("malformed event message: body is not bytes");
             }
             long deadline = Number(payload, "deadline");
-            return new Event
+            var ev = new Event
             {
                 Id = id,
                 Trigger = new TriggerInfo(Entry(trigger, "kind"), Entry(trigger, "name")),
                 Method = Text(payload, "method"),
                 Path = Text(payload, "path"),
                 Url = Text(payload, "url"),
-                Fields = Map(payload, "query"),
-                Headers = Map(payload, "headers"),
-                ContentType = Text(payload, "content_type"),
-                Body = (byte[])body,
-                Timestamp = Epoch.AddMilliseconds(Number(payload, "timestamp")),
-                Deadline = deadline == 0 ? (DateTime?)null : Epoch.AddMilliseconds(deadline),
+                Fields = new Dictionary<string, string>(),
             };
+            Fill(ev.Fields, payload, "query");
+            // Straight into the event's own map, which looks names up in any case.
+            Fill(ev.Headers, payload, "headers");
+            ev.ContentType = Text(payload, "content_type");
+            ev.Body = (byte[])body;
+            ev.Timestamp = FromEpoch(Number(payload, "timestamp"));
+            ev.Deadline = deadline == 0 ? (DateTime?)null : FromEpoch(deadline);
+            return ev;
         }
 
         private static readonly DateTime Epoch = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+        /// <summary>A time in the protocol's milliseconds since the Unix epoch.</summary>
+        public static DateTime FromEpoch(long milliseconds)
+        {
+            return Epoch.AddMilliseconds(milliseconds);
+        }
 
         private static string Text(IDictionary<string, object> fields, string name)
         {
@@ -420,13 +429,13 @@ namespace Ferrite.Wrapper
                 : 0;
         }
 
-        private static Dictionary<string, string> Map(IDictionary<string, object> fields, string name)
+        /// <summary>Adds the entries of the map field <paramref name="name"/>, values as text, to <paramref name="map"/>.</summary>
+        private static void Fill(IDictionary<string, string> map, IDictionary<string, object> fields, string name)
         {
-            var map = new Dictionary<string, string>();
             object value;
             if (!fields.TryGetValue(name, out value) || value == null)
             {
-                return map;
+                return;
             }
             var entries = value as IDictionary<string, object>;
             if (entries == null)
@@ -437,7 +446,6 @@ namespace Ferrite.Wrapper
             {
                 map[entry.Key] = entry.Value == null ? "" : entry.Value.ToString();
             }
-            return map;
         }
 
         /// <summary>The exception the handler threw, out of the wrappers reflection and tasks put on it.</summary>

@@ -13,12 +13,12 @@ namespace Ferrite.Wrapper.Tests
         [Test]
         public void EncodesOneLineWithKindAndBase64Bytes()
         {
-            var line = Encoding.UTF8.GetString(new JsonCodec().Encode(new Message(Protocol.Response, new Dictionary<string, object>
+            var line = Encoded(new Message(Protocol.Response, new Dictionary<string, object>
             {
                 { "id", 7L },
                 { "body", new byte[] { 0, 1, 254, 255 } },
                 { "text", "a\nb ✓" },
-            })));
+            }));
             Assert.AreEqual("{\"kind\":\"response\",\"id\":7,\"body\":\"AAH+/w==\",\"text\":\"a\\nb ✓\"}\n", line);
         }
 
@@ -70,13 +70,13 @@ namespace Ferrite.Wrapper.Tests
             {
                 var body = new byte[length];
                 random.NextBytes(body);
-                var line = Encoding.UTF8.GetString(new JsonCodec().Encode(new Message(Protocol.Log, new Dictionary<string, object>
+                var line = Encoded(new Message(Protocol.Log, new Dictionary<string, object>
                 {
                     { "before", "é✓" },
                     { "body", body },
                     { "fields", new Dictionary<string, object> { { "list", new List<object> { body, "€", new byte[] { 255 } } } } },
                     { "after", "x" },
-                })));
+                }));
                 var base64 = Convert.ToBase64String(body);
                 Assert.AreEqual("{\"kind\":\"log\",\"before\":\"é✓\",\"body\":\"" + base64 + "\",\"fields\":{\"list\":[\""
                     + base64 + "\",\"€\",\"/w==\"]},\"after\":\"x\"}\n", line, "length " + length);
@@ -164,6 +164,42 @@ namespace Ferrite.Wrapper.Tests
                 actual = "ProtocolException: " + e.Message;
             }
             Assert.AreEqual(expected, actual);
+        }
+
+        [Test]
+        public void EncodesAHandlersResponseWithItsFieldsInOrder()
+        {
+            var response = new Response(201, "é") { Headers = new Dictionary<string, object> { { "X-A", 1 } } };
+            Assert.AreEqual(
+                "{\"kind\":\"response\",\"id\":9,\"status\":201,\"headers\":{\"X-A\":\"1\"},"
+                + "\"content_type\":\"text/plain; charset=utf-8\",\"body\":\"w6k=\"}\n",
+                Encoded(new Message(9, WireResponse.From(response))));
+        }
+
+        [Test]
+        public void EventsBecomeTheHandlersEvent()
+        {
+            var message = Decoded("{\"kind\":\"event\",\"id\":3,\"trigger\":{\"kind\":\"http\",\"name\":\"t\"},"
+                + "\"method\":\"GET\",\"query\":{\"q\":\"1\"},\"headers\":{\"x-a\":\"é\",\"x-n\":5,\"x-z\":null},"
+                + "\"timestamp\":1000,\"deadline\":0,\"body\":\"QUJD\"}\n");
+            var ev = Worker.ToEvent(message);
+            Assert.AreEqual(3L, ev.Id);
+            Assert.AreEqual("t", ev.Trigger.Name);
+            Assert.AreEqual("GET", ev.Method);
+            Assert.AreEqual("1", ev.GetField("q"));
+            Assert.AreEqual("é", ev.GetHeader("X-A"));
+            Assert.AreEqual("5", ev.Headers["x-n"]);
+            Assert.AreEqual("", ev.Headers["X-Z"]);
+            Assert.AreEqual("ABC", ev.GetBody());
+            Assert.AreEqual(new DateTime(1970, 1, 1, 0, 0, 1, DateTimeKind.Utc), ev.Timestamp);
+            Assert.IsNull(ev.Deadline);
+        }
+
+        private static string Encoded(Message message)
+        {
+            var output = new FrameWriter();
+            new JsonCodec().Encode(message, output);
+            return Encoding.UTF8.GetString(output.ToArray());
         }
 
         private static Message Decoded(string line)

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using Ferrite.Wrapper;
 using NUnit.Framework;
 
@@ -16,9 +15,7 @@ namespace Ferrite.Wrapper.Tests
     {
         private static string Hex(object value)
         {
-            var output = new MemoryStream();
-            MsgpackCodec.Pack(output, value);
-            return BitConverter.ToString(output.ToArray()).Replace("-", "").ToLowerInvariant();
+            return BitConverter.ToString(MsgpackCodec.Pack(value)).Replace("-", "").ToLowerInvariant();
         }
 
         private static byte[] Bytes(string hex)
@@ -127,9 +124,7 @@ namespace Ferrite.Wrapper.Tests
                 { "map", new Dictionary<string, object> { { "nested", new Dictionary<string, object>() } } },
                 { "big", new byte[70000] },
             };
-            var output = new MemoryStream();
-            MsgpackCodec.Pack(output, value);
-            var back = (Dictionary<string, object>)MsgpackCodec.Unpack(output.ToArray());
+            var back = (Dictionary<string, object>)MsgpackCodec.Unpack(MsgpackCodec.Pack(value));
             Assert.AreEqual(42L, back["id"]);
             Assert.AreEqual("żółw ✓ 日本語", back["text"]);
             CollectionAssert.AreEqual(new byte[] { 0, 1, 254, 255 }, (byte[])back["bytes"]);
@@ -153,7 +148,9 @@ namespace Ferrite.Wrapper.Tests
         public void FramesCarryLengthKindAndMap()
         {
             var codec = new MsgpackCodec();
-            var frame = codec.Encode(new Message(Protocol.Ready, null));
+            var output = new FrameWriter();
+            codec.Encode(new Message(Protocol.Ready, null), output);
+            var frame = output.ToArray();
             Assert.AreEqual(new byte[] { 0, 0, 0, 2, 2, 0x80 }, frame);
             var both = new byte[frame.Length * 2 + 3];
             Buffer.BlockCopy(frame, 0, both, 0, frame.Length);
