@@ -217,21 +217,20 @@ impl Live {
         loop {
             tokio::select! {
                 frame = frames.next() => {
-                    let mut frame = frame;
+                    let mut next = frame;
                     loop {
-                        match frame {
-                            Ok(Some(message)) => {
-                                if let Some(end) = self.take(message) {
-                                    return end;
-                                }
-                            }
+                        let message = match next {
+                            Ok(Some(message)) => message,
                             Ok(None) => return End::Closed,
                             Err(err) => return End::Broken(err.to_string()),
+                        };
+                        if let Some(end) = self.take(message) {
+                            return end;
                         }
-                        frame = match frames.buffered() {
-                            Ok(Some(message)) => Ok(Some(message)),
+                        // Nothing more buffered is "read again", not the end of the stream.
+                        next = match frames.buffered() {
                             Ok(None) => break,
-                            Err(err) => Err(err),
+                            more => more,
                         };
                     }
                 }
