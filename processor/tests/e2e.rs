@@ -326,6 +326,47 @@ fn oversized_bodies_get_413_and_busy_workers_503() {
 }
 
 #[test]
+fn events_go_around_a_worker_held_up_by_a_slow_one() {
+    let dir = function(
+        "import time\n\ndef handler(context, event):\n    if event.fields.get('slow'):\n        context.logger.info('slow-started')\n        time.sleep(3)\n    return 'ok'\n",
+        "  eventTimeout: 30s\n",
+    );
+    let mut running = Running::start(dir.path(), &["--workers", "2"]);
+    let address = running.address.clone();
+    let slow = std::thread::spawn(move || http(&address, "GET", "/?slow=1", b""));
+    running.wait_for_log("slow-started");
+    // Past the ~2 ms a worker's running event may take before the pool stops queueing
+    // events behind it.
+    std::thread::sleep(Duration::from_millis(100));
+
+    // Four clients at a time, so the free worker is often busy too: none of their events
+    // may be queued behind the slow one, which runs for 3 s.
+    let clients: Vec<_> = (0..4)
+        .map(|_| {
+            let address = running.address.clone();
+            std::thread::spawn(move || {
+                (0..10)
+                    .map(|_| {
+                        let started = Instant::now();
+                        assert_eq!(http(&address, "GET", "/", b""), (200, b"ok".to_vec()));
+                        started.elapsed()
+                    })
+                    .max()
+                    .unwrap()
+            })
+        })
+        .collect();
+    for client in clients {
+        let slowest = client.join().unwrap();
+        assert!(
+            slowest < Duration::from_millis(1500),
+            "a request waited {slowest:?}, behind the 3 s one"
+        );
+    }
+    assert_eq!(slow.join().unwrap(), (200, b"ok".to_vec()));
+}
+
+#[test]
 fn a_stranger_on_the_worker_socket_is_refused_and_the_worker_still_starts() {
     let dir = function(
         "import os\n\ndef handler(context, event):\n    if event.path == '/exit':\n        os._exit(3)\n    return 'ok'\n",

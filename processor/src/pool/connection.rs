@@ -303,16 +303,19 @@ impl Live {
             ));
         }
         let pending = in_flight.remove(index).expect("index is in range");
+        let now = Instant::now();
         if self.ordered {
             if let Some(next) = in_flight.front_mut() {
-                next.started = Some(Instant::now());
+                next.started = Some(now);
             }
         }
         drop(in_flight);
         if let Some(error) = &response.error {
             tracing::warn!(worker = self.worker, event = response.id, status = response.status, %error, "handler raised");
         }
-        let ran = pending.started.map(|started| started.elapsed());
+        let ran = pending
+            .started
+            .map(|started| now.saturating_duration_since(started));
         let _ = pending.reply.send(Outcome::Done(response));
         self.pool.release(self.worker, self.generation, ran);
         Ok(())

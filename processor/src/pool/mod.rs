@@ -9,8 +9,10 @@
 //! A synchronous wrapper (concurrency 1) is sent events ahead, as many as it gets through
 //! in [`PIPELINE_WAIT_BUDGET`] at its recent pace, up to `spec.wire.pipelineDepth`: it
 //! runs them in order, so the round trip is hidden, and when it dies the events behind the
-//! running one are known not to have started and are dispatched again. See
-//! `schemas/PROTOCOL.md` §5–6.
+//! running one are known not to have started and are dispatched again. One whose running
+//! event has overstayed (see [`Slot::stalled`]) is sent nothing more until it answers, so
+//! new events go to the other workers or wait in the pool's queue rather than behind it.
+//! See `schemas/PROTOCOL.md` §5–6.
 
 mod command;
 mod connection;
@@ -205,6 +207,9 @@ struct Slot {
     /// Moving average of the time between an event's start and its answer, in ns (0 until
     /// the first answer), for an in-order worker's queue length.
     pace_ns: u64,
+    /// When an in-order worker's running event started, as the pool can tell: when it was
+    /// handed to the idle worker, or when the one before it was answered.
+    head_since: Option<Instant>,
 }
 
 struct LiveSlot {
@@ -216,15 +221,46 @@ struct LiveSlot {
 }
 
 impl Slot {
-    /// How many events the worker may hold now; 0 when it is down.
-    fn room(&self) -> usize {
+    /// How many events the worker may hold at `now`; 0 when it is down.
+    fn room(&self, now: &Now) -> usize {
         let Some(live) = &self.live else { return 0 };
-        if !live.ordered || self.pace_ns == 0 {
+        if !live.ordered {
+            return live.limit;
+        }
+        if self.stalled(now) {
+            return 1;
+        }
+        if self.pace_ns == 0 {
             return live.limit;
         }
         let budget = PIPELINE_WAIT_BUDGET.as_nanos() as u64;
         let paced = 1 + (budget / self.pace_ns) as usize;
         paced.max(2).min(live.limit)
+    }
+
+    /// Whether the in-order worker's running event has run longer than
+    /// [`PIPELINE_WAIT_BUDGET`] and four times the worker's pace: an event queued behind
+    /// it now would wait longer than the budget, perhaps much longer (a handler stuck on
+    /// a slow call), while another worker could take it.
+    fn stalled(&self, now: &Now) -> bool {
+        let Some(since) = self.head_since else {
+            return false;
+        };
+        let limit = PIPELINE_WAIT_BUDGET.max(Duration::from_nanos(self.pace_ns.saturating_mul(4)));
+        now.get().saturating_duration_since(since) > limit
+    }
+}
+
+/// The time, read from the clock once and only if asked: most allocations never need it.
+struct Now(std::cell::OnceCell<Instant>);
+
+impl Now {
+    fn new() -> Now {
+        Now(std::cell::OnceCell::new())
+    }
+
+    fn get(&self) -> Instant {
+        *self.0.get_or_init(Instant::now)
     }
 }
 
@@ -385,9 +421,10 @@ impl WorkerPool {
             return Err(DispatchError::ShuttingDown);
         }
         let start = self.shared.next_worker.fetch_add(1, Ordering::Relaxed) as usize;
+        let now = Now::new();
         let mut job = job;
-        while let Some(worker) = state.least_busy(start) {
-            match state.hand_over(worker, job) {
+        while let Some(worker) = state.least_busy(start, &now) {
+            match state.hand_over(worker, job, &now) {
                 None => return Ok(()),
                 Some(returned) => job = returned,
             }
@@ -446,13 +483,14 @@ impl WorkerPool {
         slot.generation += 1;
         slot.outstanding = 0;
         slot.pace_ns = 0;
+        slot.head_since = None;
         slot.live = Some(LiveSlot {
             jobs,
             limit,
             ordered,
         });
         let generation = slot.generation;
-        state.fill(worker);
+        state.fill(worker, &Now::new());
         generation
     }
 
@@ -463,6 +501,7 @@ impl WorkerPool {
         if slot.generation == generation {
             slot.generation += 1;
             slot.outstanding = 0;
+            slot.head_since = None;
             slot.live = None;
         }
     }
@@ -476,6 +515,10 @@ impl WorkerPool {
             return;
         }
         slot.outstanding -= 1;
+        let now = Now::new();
+        let ordered = slot.live.as_ref().is_some_and(|live| live.ordered);
+        // In order, the next event starts as this one is answered.
+        slot.head_since = (ordered && slot.outstanding > 0).then(|| now.get());
         if let Some(ran) = ran {
             // An average over about the last eight events, from the first one on.
             let sample = u64::try_from(ran.as_nanos()).unwrap_or(u64::MAX).max(1);
@@ -484,7 +527,7 @@ impl WorkerPool {
                 pace => pace - pace / 8 + sample / 8,
             };
         }
-        state.fill(worker);
+        state.fill(worker, &now);
     }
 
     /// Records a failure that must stop the processor.
@@ -533,13 +576,13 @@ impl WorkerPool {
 impl State {
     /// The live worker with a free slot and the fewest outstanding events, looking from
     /// `start` on so that idle workers share the load.
-    fn least_busy(&self, start: usize) -> Option<usize> {
+    fn least_busy(&self, start: usize, now: &Now) -> Option<usize> {
         let count = self.slots.len();
         let mut best: Option<usize> = None;
         for offset in 0..count {
             let index = (start + offset) % count;
             let slot = &self.slots[index];
-            if slot.outstanding >= slot.room() {
+            if slot.outstanding >= slot.room(now) {
                 continue;
             }
             if best.is_none_or(|b| slot.outstanding < self.slots[b].outstanding) {
@@ -553,12 +596,12 @@ impl State {
     }
 
     /// Gives worker `worker` the oldest waiting events it has room for.
-    fn fill(&mut self, worker: usize) {
-        while self.slots[worker].outstanding < self.slots[worker].room() {
+    fn fill(&mut self, worker: usize, now: &Now) {
+        while self.slots[worker].outstanding < self.slots[worker].room(now) {
             let Some((job, give_up)) = self.waiting.pop_front() else {
                 break;
             };
-            if let Some(job) = self.hand_over(worker, job) {
+            if let Some(job) = self.hand_over(worker, job, now) {
                 self.waiting.push_front((job, give_up));
                 break;
             }
@@ -568,11 +611,15 @@ impl State {
     /// Sends `job` to worker `worker`'s connection and counts it there. A connection that
     /// has already ended takes no more events: its slot is closed and the job given back.
     #[must_use]
-    fn hand_over(&mut self, worker: usize, job: Job) -> Option<Job> {
+    fn hand_over(&mut self, worker: usize, job: Job, now: &Now) -> Option<Job> {
         let slot = &mut self.slots[worker];
         let live = slot.live.as_ref().expect("a live slot is chosen");
+        let ordered = live.ordered;
         match live.jobs.send(job) {
             Ok(()) => {
+                if slot.outstanding == 0 && ordered {
+                    slot.head_since = Some(now.get());
+                }
                 slot.outstanding += 1;
                 None
             }
@@ -744,19 +791,112 @@ mod tests {
             outstanding: 0,
             generation: 1,
             pace_ns: pace.as_nanos() as u64,
+            head_since: None,
         };
         let micros = Duration::from_micros;
+        let now = Now::new();
         // No answer yet: the whole depth.
-        assert_eq!(slot(64, true, Duration::ZERO).room(), 64);
+        assert_eq!(slot(64, true, Duration::ZERO).room(&now), 64);
         // Fast: as deep as allowed.
-        assert_eq!(slot(64, true, micros(20)).room(), 64);
+        assert_eq!(slot(64, true, micros(20)).room(&now), 64);
         // 2 ms of 100 µs events, plus the one running.
-        assert_eq!(slot(64, true, micros(100)).room(), 21);
+        assert_eq!(slot(64, true, micros(100)).room(&now), 21);
         // Slow: one running and one queued, so the round trip stays hidden.
-        assert_eq!(slot(64, true, Duration::from_secs(1)).room(), 2);
+        assert_eq!(slot(64, true, Duration::from_secs(1)).room(&now), 2);
         // Never past the spec's depth, nor a concurrent worker past what it declared.
-        assert_eq!(slot(1, true, Duration::from_secs(1)).room(), 1);
-        assert_eq!(slot(8, false, Duration::from_secs(1)).room(), 8);
-        assert_eq!(Slot::default().room(), 0);
+        assert_eq!(slot(1, true, Duration::from_secs(1)).room(&now), 1);
+        assert_eq!(slot(8, false, Duration::from_secs(1)).room(&now), 8);
+        assert_eq!(Slot::default().room(&now), 0);
+    }
+
+    #[test]
+    fn an_in_order_worker_whose_event_overstays_is_passed_over() {
+        let (jobs, _rx) = mpsc::unbounded_channel();
+        let now = Instant::now();
+        let at = |now: Instant| Now(now.into());
+        // A worker answering every 20 µs, with `outstanding` events, the running one
+        // started `running` ago.
+        let slot = |outstanding, running: Duration| Slot {
+            live: Some(LiveSlot {
+                jobs: jobs.clone(),
+                limit: 64,
+                ordered: true,
+            }),
+            outstanding,
+            generation: 1,
+            pace_ns: 20_000,
+            head_since: Some(now - running),
+        };
+        let pick = |first: Slot, second: Slot| {
+            State {
+                slots: vec![first, second],
+                waiting: VecDeque::new(),
+            }
+            .least_busy(0, &at(now))
+        };
+        let fresh = Duration::from_micros(50);
+        let overstayed = Duration::from_millis(10);
+        // The less busy worker gets the event while its running one is young...
+        assert_eq!(pick(slot(1, fresh), slot(3, fresh)), Some(0));
+        // ...and not once that one has run past the budget: the busier worker gets it.
+        assert_eq!(pick(slot(1, overstayed), slot(3, fresh)), Some(1));
+        // With both held up, the event waits in the pool's queue.
+        assert_eq!(pick(slot(1, overstayed), slot(3, overstayed)), None);
+        // A slow handler is not held up at its own pace: four times it is the limit.
+        let slow = |running| Slot {
+            pace_ns: 100_000_000,
+            ..slot(1, running)
+        };
+        assert_eq!(slow(Duration::from_millis(300)).room(&at(now)), 2);
+        assert_eq!(slow(Duration::from_millis(500)).room(&at(now)), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_answer_from_a_held_up_worker_lets_it_take_events_again() {
+        let pool = WorkerPool::new(1, Duration::from_secs(30), None);
+        let (jobs_tx, mut jobs) = mpsc::unbounded_channel();
+        let generation = pool.worker_up(0, jobs_tx, 8, true);
+        // A fast handler so far: 20 µs an event.
+        let warm = tokio::spawn({
+            let pool = pool.clone();
+            async move { pool.dispatch(event(0)).await }
+        });
+        let job = next_job(&mut jobs).await;
+        job.reply.send(answer(0)).unwrap();
+        pool.release(0, generation, Some(Duration::from_micros(20)));
+        assert_eq!(warm.await.unwrap().unwrap().id, 0);
+        let mut dispatches = Vec::new();
+        for id in 1..=2 {
+            let pool = pool.clone();
+            dispatches.push(tokio::spawn(async move { pool.dispatch(event(id)).await }));
+            tokio::task::yield_now().await;
+        }
+        // Both are sent at once: the second queued behind the first.
+        let first = next_job(&mut jobs).await;
+        let second = next_job(&mut jobs).await;
+        // The first overstays; a third event now waits for the pool instead.
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        dispatches.push(tokio::spawn({
+            let pool = pool.clone();
+            async move { pool.dispatch(event(3)).await }
+        }));
+        tokio::task::yield_now().await;
+        assert!(
+            jobs.try_recv().is_err(),
+            "an event was queued behind one that overstayed"
+        );
+        // Its answer starts the next one, so the worker is not held up any more.
+        first.reply.send(answer(1)).unwrap();
+        pool.release(0, generation, Some(Duration::from_millis(10)));
+        let third = next_job(&mut jobs).await;
+        assert_eq!(third.event.id, 3);
+        for job in [second, third] {
+            job.reply.send(answer(job.event.id)).unwrap();
+            pool.release(0, generation, Some(Duration::from_micros(10)));
+        }
+        for dispatch in dispatches {
+            assert_eq!(dispatch.await.unwrap().unwrap().status, 200);
+        }
+        pool.shutdown().await;
     }
 }

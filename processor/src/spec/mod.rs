@@ -194,8 +194,9 @@ pub struct WireConfig {
     /// answers (1 to 1024, default 64). Within it, the processor keeps about 2 ms of work
     /// queued on such a worker, at the pace it has been answering (and at least 2 events):
     /// a fast handler gets a deep pipeline, which keeps its wrapper busy, a slow one few
-    /// events waiting behind it. Workers that run events concurrently are sent as many as
-    /// they declare instead.
+    /// events waiting behind it. While its running event has run longer than that budget
+    /// and four times its usual time, it is sent nothing more. Workers that run events
+    /// concurrently are sent as many as they declare instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline_depth: Option<u32>,
     /// How many events one worker of an asynchronous runtime (Node.js) runs at the same
