@@ -37,21 +37,91 @@ namespace Ferrite.Sdk
                 {
                     reader.DateParseHandling = DateParseHandling.None;
                     reader.FloatParseHandling = FloatParseHandling.Double;
-                    var token = JToken.ReadFrom(reader);
-                    while (reader.Read())
+                    reader.MaxDepth = MaxDepth;
+                    if (!Next(reader))
                     {
-                        if (reader.TokenType != JsonToken.Comment)
-                        {
-                            throw new FormatException("invalid JSON: text after the value");
-                        }
+                        throw new FormatException("invalid JSON: no value");
                     }
-                    return ToPlain(token);
+                    var value = ReadValue(reader);
+                    if (Next(reader))
+                    {
+                        throw new FormatException("invalid JSON: text after the value");
+                    }
+                    return value;
                 }
             }
             catch (JsonException e)
             {
                 throw new FormatException("invalid JSON: " + e.Message, e);
             }
+        }
+
+        /// <summary>The deepest nesting <see cref="Parse(string)"/> reads, so that no input can exhaust the stack.</summary>
+        public const int MaxDepth = 512;
+
+        /// <summary>
+        /// The value whose first token the reader is on, read straight into plain objects.
+        /// Building a <c>JToken</c> tree first and copying it took three times as long (a
+        /// protocol event on Mono: ~19 µs against ~6.5). A repeated key keeps its last value,
+        /// as <c>JObject</c> does in current Newtonsoft.Json; comments are skipped.
+        /// </summary>
+        private static object ReadValue(JsonTextReader reader)
+        {
+            switch (reader.TokenType)
+            {
+                case JsonToken.StartObject:
+                    var map = new Dictionary<string, object>();
+                    while (Within(reader, JsonToken.EndObject))
+                    {
+                        var name = (string)reader.Value;
+                        if (!Next(reader))
+                        {
+                            throw Truncated();
+                        }
+                        map[name] = ReadValue(reader);
+                    }
+                    return map;
+                case JsonToken.StartArray:
+                    var list = new List<object>();
+                    while (Within(reader, JsonToken.EndArray))
+                    {
+                        list.Add(ReadValue(reader));
+                    }
+                    return list;
+                case JsonToken.Null:
+                case JsonToken.Undefined:
+                    return null;
+                default:
+                    return reader.Value;
+            }
+        }
+
+        /// <summary>Moves to the next token of a container; false at its end token.</summary>
+        private static bool Within(JsonTextReader reader, JsonToken end)
+        {
+            if (!Next(reader))
+            {
+                throw Truncated();
+            }
+            return reader.TokenType != end;
+        }
+
+        /// <summary>Moves to the next token that is not a comment; false at the end of the text.</summary>
+        private static bool Next(JsonTextReader reader)
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType != JsonToken.Comment)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private static FormatException Truncated()
+        {
+            return new FormatException("invalid JSON: the text ends inside an object or array");
         }
 
         /// <summary>Any value (dictionaries, lists, plain objects) as compact JSON text.</summary>

@@ -114,6 +114,52 @@ namespace Ferrite.Sdk.Tests
         {
             Assert.Throws<FormatException>(() => Json.Parse("{\"a\":"));
             Assert.Throws<FormatException>(() => Json.Parse("1 2"));
+            foreach (var bad in new[] { "", "  ", "[1,", "[1", "{\"a\":1", "{\"a\"", "{\"a\":[{}", "{\"a\" 1}", "[1 2]", "nul" })
+            {
+                Assert.Throws<FormatException>(() => Json.Parse(bad), bad);
+            }
+        }
+
+        [Test]
+        public void JsonReadsEveryKindOfValue()
+        {
+            var value = (Dictionary<string, object>)Json.Parse(
+                "{\"i\": -7, \"big\": 123456789012345678901234, \"f\": 1.5, \"s\": \"\\u00e9\", \"t\": true, "
+                + "\"n\": null, \"a\": [1, [2], {}], \"o\": {\"k\": \"v\"}, \"d\": \"2024-01-01T00:00:00Z\"}");
+            Assert.AreEqual(-7L, value["i"]);
+            Assert.AreEqual("BigInteger", value["big"].GetType().Name);
+            Assert.AreEqual("123456789012345678901234", value["big"].ToString());
+            Assert.AreEqual(1.5, value["f"]);
+            Assert.AreEqual("\u00e9", value["s"]);
+            Assert.AreEqual(true, value["t"]);
+            Assert.IsNull(value["n"]);
+            var list = (List<object>)value["a"];
+            Assert.AreEqual(1L, list[0]);
+            CollectionAssert.AreEqual(new List<object> { 2L }, (List<object>)list[1]);
+            Assert.AreEqual(0, ((Dictionary<string, object>)list[2]).Count);
+            Assert.AreEqual("v", ((Dictionary<string, object>)value["o"])["k"]);
+            Assert.AreEqual("2024-01-01T00:00:00Z", value["d"]);
+            Assert.AreEqual(9, value.Count);
+            Assert.AreEqual("x", Json.Parse(" \"x\" "));
+            Assert.IsNull(Json.Parse("null"));
+        }
+
+        [Test]
+        public void JsonKeepsTheLastOfARepeatedKeyAndSkipsComments()
+        {
+            var value = (Dictionary<string, object>)Json.Parse("{\"a\": 1, \"a\": 2}");
+            Assert.AreEqual(2L, value["a"]);
+            value = (Dictionary<string, object>)Json.Parse("/*x*/{/*x*/\"a\":/*x*/[1,/*x*/2]/*x*/}/*x*/");
+            CollectionAssert.AreEqual(new List<object> { 1L, 2L }, (List<object>)value["a"]);
+        }
+
+        [Test]
+        public void JsonNestedPastTheLimitIsAFormatExceptionNotACrash()
+        {
+            Func<int, string> nested = depth => new string('[', depth) + new string(']', depth);
+            Assert.IsInstanceOf<List<object>>(Json.Parse(nested(Json.MaxDepth)));
+            Assert.Throws<FormatException>(() => Json.Parse(nested(Json.MaxDepth + 1)));
+            Assert.Throws<FormatException>(() => Json.Parse(nested(100000)));
         }
     }
 
