@@ -74,10 +74,7 @@ namespace Ferrite.Sdk
                     while (Within(reader, JsonToken.EndObject))
                     {
                         var name = (string)reader.Value;
-                        if (!Next(reader))
-                        {
-                            throw Truncated();
-                        }
+                        NextInside(reader);
                         map[name] = ReadValue(reader);
                     }
                     return map;
@@ -99,11 +96,17 @@ namespace Ferrite.Sdk
         /// <summary>Moves to the next token of a container; false at its end token.</summary>
         private static bool Within(JsonTextReader reader, JsonToken end)
         {
+            NextInside(reader);
+            return reader.TokenType != end;
+        }
+
+        /// <summary>Moves to the next token inside a container, which the text must still hold.</summary>
+        private static void NextInside(JsonTextReader reader)
+        {
             if (!Next(reader))
             {
-                throw Truncated();
+                throw new FormatException("invalid JSON: the text ends inside an object or array");
             }
-            return reader.TokenType != end;
         }
 
         /// <summary>Moves to the next token that is not a comment; false at the end of the text.</summary>
@@ -117,11 +120,6 @@ namespace Ferrite.Sdk
                 }
             }
             return false;
-        }
-
-        private static FormatException Truncated()
-        {
-            return new FormatException("invalid JSON: the text ends inside an object or array");
         }
 
         /// <summary>Any value (dictionaries, lists, plain objects) as compact JSON text.</summary>

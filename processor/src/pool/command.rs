@@ -20,7 +20,7 @@ use tokio::process::Command;
 use tokio::sync::mpsc;
 
 use super::process::describe_exit;
-use super::{DispatchError, Job, Outcome, PoolConfig, WorkerPool};
+use super::{DispatchError, Job, Now, Outcome, PoolConfig, WorkerPool};
 use crate::event::{Event, Response};
 
 /// Lines of stderr kept for a failed command's 500.
@@ -64,7 +64,8 @@ impl CommandWorker {
             };
             let outcome = self.run_event(event).await;
             let _ = reply.send(outcome);
-            self.pool.release(self.worker, self.generation, None);
+            self.pool
+                .release(self.worker, self.generation, None, &Now::new());
         }
         self.pool.worker_down(self.worker, self.generation);
     }

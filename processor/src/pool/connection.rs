@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, Notify};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::{sleep_until_some, DispatchError, Job, Outcome, WorkerPool};
+use super::{sleep_until_some, DispatchError, Job, Now, Outcome, WorkerPool};
 use crate::codec::{CodecError, CodecKind, Log, Message, WireCodec};
 use crate::event::{Event, Response};
 use crate::transport::{ReadHalf, WriteHalf};
@@ -183,7 +183,8 @@ impl Live {
             let _ = job
                 .reply
                 .send(Outcome::Failed(DispatchError::Unencodable(err.to_string())));
-            self.pool.release(self.worker, self.generation, None);
+            self.pool
+                .release(self.worker, self.generation, None, &Now::new());
             return false;
         }
         let mut in_flight = self.in_flight.lock().expect("in-flight lock");
@@ -317,7 +318,8 @@ impl Live {
             .started
             .map(|started| now.saturating_duration_since(started));
         let _ = pending.reply.send(Outcome::Done(response));
-        self.pool.release(self.worker, self.generation, ran);
+        self.pool
+            .release(self.worker, self.generation, ran, &Now::at(now));
         Ok(())
     }
 

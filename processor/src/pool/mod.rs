@@ -252,11 +252,16 @@ impl Slot {
 }
 
 /// The time, read from the clock once and only if asked: most allocations never need it.
-struct Now(std::cell::OnceCell<Instant>);
+pub(crate) struct Now(std::cell::OnceCell<Instant>);
 
 impl Now {
-    fn new() -> Now {
+    pub(crate) fn new() -> Now {
         Now(std::cell::OnceCell::new())
+    }
+
+    /// A time the caller has read already.
+    pub(crate) fn at(instant: Instant) -> Now {
+        Now(instant.into())
     }
 
     fn get(&self) -> Instant {
@@ -507,15 +512,15 @@ impl WorkerPool {
     }
 
     /// Frees one slot of worker `worker`, taken in `generation`, whose event ran for
-    /// `ran` (when known): the oldest waiting events take the room there is.
-    pub(crate) fn release(&self, worker: usize, generation: u64, ran: Option<Duration>) {
+    /// `ran` (when known) and was answered at `now`: the oldest waiting events take the
+    /// room there is.
+    pub(crate) fn release(&self, worker: usize, generation: u64, ran: Option<Duration>, now: &Now) {
         let mut state = self.shared.state.lock().expect("pool lock");
         let slot = &mut state.slots[worker];
         if slot.generation != generation || slot.outstanding == 0 {
             return;
         }
         slot.outstanding -= 1;
-        let now = Now::new();
         let ordered = slot.live.as_ref().is_some_and(|live| live.ordered);
         // In order, the next event starts as this one is answered.
         slot.head_since = (ordered && slot.outstanding > 0).then(|| now.get());
@@ -527,7 +532,7 @@ impl WorkerPool {
                 pace => pace - pace / 8 + sample / 8,
             };
         }
-        state.fill(worker, &now);
+        state.fill(worker, now);
     }
 
     /// Records a failure that must stop the processor.
@@ -709,7 +714,7 @@ mod tests {
             );
             order.push(job.event.id);
             job.reply.send(answer(job.event.id)).unwrap();
-            pool.release(0, generation, Some(Duration::from_micros(10)));
+            pool.release(0, generation, Some(Duration::from_micros(10)), &Now::new());
         }
         assert_eq!(order, [1, 2, 3]);
         for dispatch in dispatches {
@@ -813,7 +818,7 @@ mod tests {
     fn an_in_order_worker_whose_event_overstays_is_passed_over() {
         let (jobs, _rx) = mpsc::unbounded_channel();
         let now = Instant::now();
-        let at = |now: Instant| Now(now.into());
+        let at = Now::at;
         // A worker answering every 20 µs, with `outstanding` events, the running one
         // started `running` ago.
         let slot = |outstanding, running: Duration| Slot {
@@ -863,7 +868,7 @@ mod tests {
         });
         let job = next_job(&mut jobs).await;
         job.reply.send(answer(0)).unwrap();
-        pool.release(0, generation, Some(Duration::from_micros(20)));
+        pool.release(0, generation, Some(Duration::from_micros(20)), &Now::new());
         assert_eq!(warm.await.unwrap().unwrap().id, 0);
         let mut dispatches = Vec::new();
         for id in 1..=2 {
@@ -887,12 +892,12 @@ mod tests {
         );
         // Its answer starts the next one, so the worker is not held up any more.
         first.reply.send(answer(1)).unwrap();
-        pool.release(0, generation, Some(Duration::from_millis(10)));
+        pool.release(0, generation, Some(Duration::from_millis(10)), &Now::new());
         let third = next_job(&mut jobs).await;
         assert_eq!(third.event.id, 3);
         for job in [second, third] {
             job.reply.send(answer(job.event.id)).unwrap();
-            pool.release(0, generation, Some(Duration::from_micros(10)));
+            pool.release(0, generation, Some(Duration::from_micros(10)), &Now::new());
         }
         for dispatch in dispatches {
             assert_eq!(dispatch.await.unwrap().unwrap().status, 200);
