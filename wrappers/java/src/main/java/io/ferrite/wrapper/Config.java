@@ -1,14 +1,16 @@
 package io.ferrite.wrapper;
 
 import io.ferrite.Level;
+import io.ferrite.wrapper.codec.Codec;
+import io.ferrite.wrapper.transport.Transport;
 import java.util.Map;
 
 /**
  * What the processor tells a wrapper through {@code FERRITE_*} variables.
  *
- * @param transport {@code unix} or {@code tcp}
+ * @param transport a name in {@link Transport#ALL}
  * @param address the socket's path, or {@code 127.0.0.1:PORT}
- * @param codec {@code msgpack} or {@code json}
+ * @param codec a name in {@link Codec#ALL}
  * @param token echoed in hello
  * @param handler the handler class's name
  * @param functionDir the function directory
@@ -43,14 +45,14 @@ record Config(
       throw new IllegalArgumentException("FERRITE_ADDRESS is not set");
     }
     String transport = orDefault(env.get("FERRITE_TRANSPORT"), "unix");
-    if (!transport.equals("unix") && !transport.equals("tcp")) {
+    if (!Transport.ALL.containsKey(transport)) {
       throw new IllegalArgumentException(
-          "FERRITE_TRANSPORT=\"" + transport + "\" is not one of unix, tcp");
+          "FERRITE_TRANSPORT=\"" + transport + "\" is not one of " + Transport.names());
     }
     String codec = orDefault(env.get("FERRITE_CODEC"), "msgpack");
-    if (!codec.equals("msgpack") && !codec.equals("json")) {
+    if (!Codec.ALL.containsKey(codec)) {
       throw new IllegalArgumentException(
-          "FERRITE_CODEC=\"" + codec + "\" is not one of msgpack, json");
+          "FERRITE_CODEC=\"" + codec + "\" is not one of " + Codec.names());
     }
     int workerId = number(env, "FERRITE_WORKER_ID", 0, 0, Integer.MAX_VALUE);
     Level level;

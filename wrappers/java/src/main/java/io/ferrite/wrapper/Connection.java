@@ -2,21 +2,18 @@ package io.ferrite.wrapper;
 
 import io.ferrite.wrapper.Protocol.Message;
 import io.ferrite.wrapper.Protocol.ProtocolException;
+import io.ferrite.wrapper.codec.Codec;
+import io.ferrite.wrapper.codec.FrameBuffer;
+import io.ferrite.wrapper.transport.Transport;
 import java.io.Closeable;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.StandardSocketOptions;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.ByteChannel;
-import java.nio.channels.SocketChannel;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * The wrapper's end of a transport: a socket plus its codec, with a read buffer and a queue of
- * frames to write.
+ * Framed, batched messages over one transport: a read buffer and a queue of frames to write. It
+ * knows neither socket nor encoding: the transport moves the bytes, the codec says where a frame
+ * ends and what it holds.
  *
  * <p>Reads are batched: one read takes whatever the processor has written (it pipelines several
  * events ahead), and every complete frame in it is decoded at once. Writes may come from several
@@ -31,7 +28,7 @@ final class Connection implements Closeable {
   /** The least room a read is given. */
   private static final int MIN_READ = 4 * 1024;
 
-  private final ByteChannel channel;
+  private final Transport transport;
   private final Codec codec;
 
   private byte[] in = new byte[READ_CHUNK];
@@ -47,44 +44,9 @@ final class Connection implements Closeable {
   private long writtenCount;
   private IOException writeFailure;
 
-  Connection(ByteChannel channel, Codec codec) {
-    this.channel = channel;
+  Connection(Transport transport, Codec codec) {
+    this.transport = transport;
     this.codec = codec;
-  }
-
-  /** A channel connected to the processor ({@code FERRITE_TRANSPORT}, {@code _ADDRESS}). */
-  static SocketChannel connect(String transport, String address) throws IOException {
-    switch (transport) {
-      case "unix":
-        SocketChannel unix = SocketChannel.open(StandardProtocolFamily.UNIX);
-        try {
-          unix.connect(UnixDomainSocketAddress.of(address));
-        } catch (IOException | RuntimeException e) {
-          unix.close();
-          throw e;
-        }
-        return unix;
-      case "tcp":
-        int colon = address.lastIndexOf(':');
-        int port;
-        try {
-          port = Integer.parseInt(address.substring(colon + 1));
-        } catch (NumberFormatException | IndexOutOfBoundsException e) {
-          throw new IllegalArgumentException("tcp address \"" + address + "\" is not HOST:PORT");
-        }
-        String host = address.substring(0, colon).replace("[", "").replace("]", "");
-        SocketChannel tcp = SocketChannel.open(new InetSocketAddress(host, port));
-        // Frames are written whole; waiting to coalesce them only adds latency.
-        tcp.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        return tcp;
-      default:
-        throw new IllegalArgumentException(
-            "unknown transport \"" + transport + "\": expected unix or tcp");
-    }
-  }
-
-  Codec codec() {
-    return codec;
   }
 
   /**
@@ -105,7 +67,7 @@ final class Connection implements Closeable {
         }
       }
       makeRoom();
-      int count = channel.read(ByteBuffer.wrap(in, end, in.length - end));
+      int count = transport.read(in, end, in.length - end);
       if (count < 0) {
         if (end > start) {
           throw new ProtocolException(
@@ -198,10 +160,7 @@ final class Connection implements Closeable {
         upTo = queuedCount;
       }
       try {
-        ByteBuffer bytes = ByteBuffer.wrap(batch.array(), 0, batch.size());
-        while (bytes.hasRemaining()) {
-          channel.write(bytes);
-        }
+        transport.write(batch.array(), 0, batch.size());
       } catch (IOException e) {
         synchronized (lock) {
           writeFailure = e;
@@ -244,7 +203,7 @@ final class Connection implements Closeable {
     }
   }
 
-  /** Writes what is queued (if the processor still listens) and closes the channel. */
+  /** Writes what is queued (if the processor still listens) and closes the transport. */
   @Override
   public void close() throws IOException {
     try {
@@ -252,7 +211,7 @@ final class Connection implements Closeable {
     } catch (IOException ignored) {
       // The processor is gone; nothing more to tell it.
     } finally {
-      channel.close();
+      transport.close();
     }
   }
 }

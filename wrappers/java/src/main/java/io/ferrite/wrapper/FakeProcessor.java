@@ -2,6 +2,9 @@ package io.ferrite.wrapper;
 
 import io.ferrite.wrapper.Protocol.Message;
 import io.ferrite.wrapper.Protocol.ProtocolException;
+import io.ferrite.wrapper.codec.Codec;
+import io.ferrite.wrapper.transport.SocketTransport;
+import io.ferrite.wrapper.transport.Transport;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -9,7 +12,6 @@ import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -22,7 +24,7 @@ import java.util.Map;
  * The processor's end of one worker's connection, inside this JVM: the wrapper's tests and {@link
  * Training} drive a real {@link Main#run} against it over a real socket.
  */
-final class FakeProcessor implements Closeable {
+public final class FakeProcessor implements Closeable {
   private final String transport;
   private final String codecName;
   private final ServerSocketChannel server;
@@ -44,8 +46,15 @@ final class FakeProcessor implements Closeable {
     this.address = address;
   }
 
-  /** Listens on a fresh unix socket or loopback port. */
-  static FakeProcessor listen(String transport, String codec) throws IOException {
+  /**
+   * Listens on a fresh unix socket or loopback port.
+   *
+   * @param transport {@code unix} or {@code tcp}
+   * @param codec the codec's name
+   * @return the processor
+   * @throws IOException if it cannot listen
+   */
+  public static FakeProcessor listen(String transport, String codec) throws IOException {
     if (transport.equals("unix")) {
       Path dir = Files.createTempDirectory("ferrite-java-");
       Path socket = dir.resolve("worker-0.sock");
@@ -75,10 +84,28 @@ final class FakeProcessor implements Closeable {
     return env;
   }
 
-  /** Waits for the wrapper to connect. */
+  /**
+   * Where a wrapper connects, as in {@code FERRITE_ADDRESS}.
+   *
+   * @return the socket's path, or {@code 127.0.0.1:PORT}
+   */
+  public String address() {
+    return address;
+  }
+
+  /**
+   * Waits for a wrapper to connect, and gives the raw byte stream.
+   *
+   * @return the processor's end of the transport
+   * @throws IOException if accepting fails
+   */
+  public Transport acceptTransport() throws IOException {
+    return new SocketTransport(server.accept());
+  }
+
+  /** Waits for the wrapper to connect, and speaks the protocol with it from then on. */
   void accept() throws IOException {
-    SocketChannel channel = server.accept();
-    conn = new Connection(channel, Codec.named(codecName));
+    conn = new Connection(acceptTransport(), Codec.named(codecName));
   }
 
   /** The next message from the wrapper; null at the end of the stream. */
@@ -118,8 +145,17 @@ final class FakeProcessor implements Closeable {
     conn.flush();
   }
 
-  /** An {@code event} message as the processor sends it. */
-  static Message event(long id, String method, String path, String query, byte[] body) {
+  /**
+   * An {@code event} message as the processor sends it.
+   *
+   * @param id the event's id
+   * @param method the HTTP method
+   * @param path the path
+   * @param query the query string, without {@code ?}
+   * @param body the body
+   * @return the message
+   */
+  public static Message event(long id, String method, String path, String query, byte[] body) {
     Map<String, Object> event = new HashMap<>();
     event.put("id", id);
     event.put("trigger", Map.of("kind", "http", "name", "web"));

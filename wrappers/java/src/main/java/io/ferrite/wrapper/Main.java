@@ -1,8 +1,9 @@
 package io.ferrite.wrapper;
 
 import io.ferrite.wrapper.Protocol.ProtocolException;
+import io.ferrite.wrapper.codec.Codec;
+import io.ferrite.wrapper.transport.Transport;
 import java.io.IOException;
-import java.nio.channels.SocketChannel;
 import java.util.Map;
 
 /**
@@ -49,14 +50,14 @@ public final class Main {
       // Not fatal here: hello says which version this is, and the processor decides.
       complain("the processor speaks protocol " + protocol + ", this wrapper " + Protocol.VERSION);
     }
-    SocketChannel channel;
+    Transport transport;
     try {
-      channel = Connection.connect(config.transport(), config.address());
+      transport = Transport.connect(config.transport(), config.address());
     } catch (IOException | RuntimeException e) {
       complain("cannot connect to " + config.transport() + " " + config.address() + ": " + e);
       return 1;
     }
-    try (Connection conn = new Connection(channel, Codec.named(config.codec()))) {
+    try (Connection conn = new Connection(transport, Codec.named(config.codec()))) {
       return new Worker(conn, config).run();
     } catch (ProtocolException e) {
       complain("protocol error, stopping: " + e.getMessage());

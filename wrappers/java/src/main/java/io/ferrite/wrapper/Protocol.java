@@ -3,22 +3,22 @@ package io.ferrite.wrapper;
 import java.util.Map;
 
 /** The ferrite wire protocol, version 1 ({@code schemas/PROTOCOL.md}): kinds and limits. */
-final class Protocol {
-  static final int VERSION = 1;
+public final class Protocol {
+  public static final int VERSION = 1;
 
   /** The largest frame either side may send (msgpack: the length field; json: the line). */
-  static final int MAX_FRAME_LEN = 256 * 1024 * 1024;
+  public static final int MAX_FRAME_LEN = 256 * 1024 * 1024;
 
-  static final int HELLO = 1;
-  static final int READY = 2;
-  static final int INIT_ERROR = 3;
-  static final int EVENT = 4;
-  static final int RESPONSE = 5;
-  static final int LOG = 6;
-  static final int METRIC = 7;
-  static final int PING = 8;
-  static final int PONG = 9;
-  static final int SHUTDOWN = 10;
+  public static final int HELLO = 1;
+  public static final int READY = 2;
+  public static final int INIT_ERROR = 3;
+  public static final int EVENT = 4;
+  public static final int RESPONSE = 5;
+  public static final int LOG = 6;
+  public static final int METRIC = 7;
+  public static final int PING = 8;
+  public static final int PONG = 9;
+  public static final int SHUTDOWN = 10;
 
   private static final String[] NAMES = {
     null,
@@ -36,13 +36,23 @@ final class Protocol {
 
   private Protocol() {}
 
-  /** The kind's name, the json codec's {@code "kind"} value; null for an unknown kind. */
-  static String name(int kind) {
+  /**
+   * The kind's name, the json codec's {@code "kind"} value.
+   *
+   * @param kind a message kind
+   * @return its name; null for an unknown kind
+   */
+  public static String name(int kind) {
     return kind > 0 && kind < NAMES.length ? NAMES[kind] : null;
   }
 
-  /** The kind a name stands for, or 0. */
-  static int kind(String name) {
+  /**
+   * The kind a name stands for.
+   *
+   * @param name a kind's name
+   * @return the kind, or 0
+   */
+  public static int kind(String name) {
     for (int kind = 1; kind < NAMES.length; kind++) {
       if (NAMES[kind].equals(name)) {
         return kind;
@@ -51,28 +61,55 @@ final class Protocol {
     return 0;
   }
 
-  /** Whether the kind has a {@code bin} field, {@code body} (json carries it as base64). */
-  static boolean hasBody(int kind) {
+  /**
+   * Whether the kind has a {@code bin} field, {@code body} (json carries it as base64).
+   *
+   * @param kind a message kind
+   * @return true for event and response
+   */
+  public static boolean hasBody(int kind) {
     return kind == EVENT || kind == RESPONSE;
   }
 
-  /** One message: its kind and its fields. */
-  record Message(int kind, Map<String, Object> payload) {}
+  /**
+   * One message: its kind and its fields.
+   *
+   * @param kind the message kind
+   * @param payload its fields
+   */
+  public record Message(int kind, Map<String, Object> payload) {}
 
   /** The bytes cannot be read as protocol messages; the connection is unusable. */
-  static final class ProtocolException extends Exception {
+  public static final class ProtocolException extends Exception {
     private static final long serialVersionUID = 1L;
 
-    ProtocolException(String message) {
+    /**
+     * An error.
+     *
+     * @param message what is wrong
+     */
+    public ProtocolException(String message) {
       super(message);
     }
 
-    ProtocolException(String message, Throwable cause) {
+    /**
+     * An error with its cause.
+     *
+     * @param message what is wrong
+     * @param cause the cause
+     */
+    public ProtocolException(String message, Throwable cause) {
       super(message, cause);
     }
   }
 
-  static ProtocolException frameTooLarge(long size) {
+  /**
+   * The error for a frame over {@link #MAX_FRAME_LEN}.
+   *
+   * @param size the frame's size
+   * @return the error
+   */
+  public static ProtocolException frameTooLarge(long size) {
     return new ProtocolException(
         "frame of " + size + " bytes is over the " + MAX_FRAME_LEN + "-byte limit");
   }

@@ -6,6 +6,8 @@ import io.ferrite.EventHandler;
 import io.ferrite.Json;
 import io.ferrite.Response;
 import io.ferrite.wrapper.Protocol.Message;
+import io.ferrite.wrapper.codec.Codec;
+import io.ferrite.wrapper.transport.Transport;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,8 +31,8 @@ final class Training {
   /** Runs the conversations; the exit status. */
   static int run() {
     try {
-      for (String transport : new String[] {"unix", "tcp"}) {
-        for (String codec : new String[] {"msgpack", "json"}) {
+      for (String transport : Transport.ALL.keySet()) {
+        for (String codec : Codec.ALL.keySet()) {
           converse(transport, codec, 1);
         }
       }

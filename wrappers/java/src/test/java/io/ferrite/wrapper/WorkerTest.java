@@ -248,5 +248,10 @@ class WorkerTest {
             IllegalArgumentException.class, () -> Config.fromEnv(env));
     assertTrue(error.getMessage().startsWith("FERRITE_CONCURRENCY"), error.getMessage());
     assertEquals(1, Config.fromEnv(Map.of("FERRITE_ADDRESS", "/x")).concurrency());
+    error =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class,
+            () -> Config.fromEnv(Map.of("FERRITE_ADDRESS", "/x", "FERRITE_CODEC", "cbor")));
+    assertEquals("FERRITE_CODEC=\"cbor\" is not one of json, msgpack", error.getMessage());
   }
 }

@@ -1,5 +1,6 @@
-package io.ferrite.wrapper;
+package io.ferrite.wrapper.codec;
 
+import io.ferrite.wrapper.Protocol;
 import io.ferrite.wrapper.Protocol.Message;
 import io.ferrite.wrapper.Protocol.ProtocolException;
 import java.io.IOException;
@@ -31,11 +32,6 @@ final class MsgpackCodec implements Codec {
       MessagePack.newDefaultPacker(new OutputStreamBufferOutput(target));
   private final ArrayBufferInput input = new ArrayBufferInput(new byte[0]);
   private final MessageUnpacker unpacker = MessagePack.newDefaultUnpacker(input);
-
-  @Override
-  public String name() {
-    return "msgpack";
-  }
 
   @Override
   public void encode(Message message, FrameBuffer out) throws ProtocolException {

@@ -1,10 +1,10 @@
-package io.ferrite.wrapper;
+package io.ferrite.wrapper.codec;
 
 import java.io.OutputStream;
 import java.util.Arrays;
 
 /** A growable byte array that encoders write frames into, reused from frame to frame. */
-final class FrameBuffer extends OutputStream {
+public final class FrameBuffer extends OutputStream {
   private static final int INITIAL = 16 * 1024;
 
   private byte[] bytes = new byte[INITIAL];
@@ -31,11 +31,21 @@ final class FrameBuffer extends OutputStream {
     bytes[position + 3] = (byte) value;
   }
 
-  int size() {
+  /**
+   * How many bytes are written.
+   *
+   * @return the size
+   */
+  public int size() {
     return size;
   }
 
-  byte[] array() {
+  /**
+   * The bytes; those past {@link #size} are not the frames'.
+   *
+   * @return the backing array
+   */
+  public byte[] array() {
     return bytes;
   }
 
@@ -45,7 +55,7 @@ final class FrameBuffer extends OutputStream {
   }
 
   /** Empties the buffer, and gives back the memory of a frame far larger than usual. */
-  void reset() {
+  public void reset() {
     size = 0;
     if (bytes.length > 64 * INITIAL) {
       bytes = new byte[INITIAL];

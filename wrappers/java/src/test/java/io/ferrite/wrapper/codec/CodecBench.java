@@ -1,5 +1,7 @@
-package io.ferrite.wrapper;
+package io.ferrite.wrapper.codec;
 
+import io.ferrite.wrapper.FakeProcessor;
+import io.ferrite.wrapper.Protocol;
 import io.ferrite.wrapper.Protocol.Message;
 import io.ferrite.wrapper.Protocol.ProtocolException;
 import java.util.ArrayList;
@@ -20,7 +22,7 @@ import java.util.Random;
  * java -cp ../wrappers/java/target/test-classes:../wrappers/java/target/classes:api/target/classes:\
  * $HOME/.m2/repository/com/fasterxml/jackson/core/jackson-core/2.23.0/jackson-core-2.23.0.jar:\
  * $HOME/.m2/repository/org/msgpack/msgpack-core/0.9.12/msgpack-core-0.9.12.jar \
- *   io.ferrite.wrapper.CodecBench [json|msgpack] [size] [seconds]
+ *   io.ferrite.wrapper.codec.CodecBench [json|msgpack] [size] [seconds]
  * </pre>
  */
 public final class CodecBench {

@@ -1,4 +1,4 @@
-package io.ferrite.wrapper;
+package io.ferrite.wrapper.codec;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ferrite.Json;
+import io.ferrite.wrapper.FakeProcessor;
+import io.ferrite.wrapper.Protocol;
 import io.ferrite.wrapper.Protocol.Message;
 import io.ferrite.wrapper.Protocol.ProtocolException;
 import java.nio.charset.StandardCharsets;
@@ -18,10 +20,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Written once, run for every codec. */
 class CodecTest {
+  static Iterable<String> names() {
+    return Codec.ALL.keySet();
+  }
+
   private static byte[] frames(Codec codec, Message... messages) throws ProtocolException {
     FrameBuffer out = new FrameBuffer();
     for (Message message : messages) {
@@ -47,7 +54,7 @@ class CodecTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"msgpack", "json"})
+  @MethodSource("names")
   void messagesSurviveARoundTrip(String name) throws ProtocolException {
     Codec codec = Codec.named(name);
     byte[] body = new byte[70_000];
@@ -79,7 +86,7 @@ class CodecTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"msgpack", "json"})
+  @MethodSource("names")
   void aPartialFrameWaitsForTheRest(String name) throws ProtocolException {
     Codec codec = Codec.named(name);
     byte[] bytes = frames(codec, response(1, new byte[1000]), response(2, new byte[3]));
@@ -96,7 +103,7 @@ class CodecTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"msgpack", "json"})
+  @MethodSource("names")
   void emptyBodiesAndMissingFieldsDecode(String name) throws ProtocolException {
     Codec codec = Codec.named(name);
     byte[] bytes = frames(codec, FakeProcessor.event(3, "GET", "/", "", new byte[0]));

@@ -1,4 +1,4 @@
-package io.ferrite.wrapper;
+package io.ferrite.wrapper.codec;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;

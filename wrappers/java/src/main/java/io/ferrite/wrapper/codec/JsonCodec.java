@@ -1,9 +1,10 @@
-package io.ferrite.wrapper;
+package io.ferrite.wrapper.codec;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.ferrite.Json;
+import io.ferrite.wrapper.Protocol;
 import io.ferrite.wrapper.Protocol.Message;
 import io.ferrite.wrapper.Protocol.ProtocolException;
 import java.io.IOException;
@@ -20,11 +21,6 @@ import java.util.Map;
  */
 final class JsonCodec implements Codec {
   private int scanned;
-
-  @Override
-  public String name() {
-    return "json";
-  }
 
   @Override
   public void encode(Message message, FrameBuffer out) throws ProtocolException {
