@@ -6,8 +6,28 @@ from datetime import datetime, timezone
 
 import pytest
 
-from fake_processor import event_payload
 from ferrite_sdk import Event, Headers, Trigger
+
+
+def event_payload(event_id: int, body: bytes = b"", **fields) -> dict:
+    """An ``event`` message's payload as the wrapper hands it to ``Event.from_wire``.
+
+    The same sample as the wrapper's tests build (wrappers/python/tests): the SDK's
+    tests run without the wrapper, so they keep their own."""
+    return {
+        "id": event_id,
+        "trigger": {"kind": "http", "name": "web"},
+        "method": "POST",
+        "path": "/echo",
+        "url": "/echo?x=1",
+        "query": {"x": "1"},
+        "headers": {"content-type": "application/octet-stream"},
+        "content_type": "application/octet-stream",
+        "body": body,
+        "timestamp": 1_700_000_000_000,
+        "deadline": 0,
+        **fields,
+    }
 
 
 @pytest.mark.parametrize(

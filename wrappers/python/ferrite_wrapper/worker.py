@@ -1,31 +1,30 @@
-"""The Python wrapper's work, in the shape every ferrite wrapper has:
-connect, hello, load handler, init, ready, loop (event -> response, log).
+"""The worker: one wrapper's conversation with the processor, in the shape every ferrite
+wrapper has: hello, load handler, init, ready, loop (event -> response, log), until
+shutdown.
 
-``wrappers/python/wrapper.py`` only calls :func:`main`. Everything here takes its inputs
-as arguments (environment, socket), so tests drive it in-process or as a subprocess
-against a fake processor.
+It takes its inputs as arguments (a :class:`~ferrite_wrapper.connection.Connection`, a
+:class:`~ferrite_wrapper.config.Config`), so tests drive it in-process over a socket
+pair; ``wrappers/python/wrapper.py`` builds both from the environment.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import importlib
 import inspect
 import os
 import platform
 import sys
 import traceback
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Callable
 
-from .connection import Connection, connect
-from .context import Context
-from .event import Event
-from .logger import Logger, parse_level, plain
+from ferrite_sdk import Context, Event, Logger, Response
+from ferrite_sdk.logger import plain
+from ferrite_sdk.response import to_wire
+
+from .config import Config
+from .connection import Connection
 from .protocol import (
-    CODECS,
     EVENT,
     HELLO,
     INIT_ERROR,
@@ -38,62 +37,11 @@ from .protocol import (
     RESPONSE,
     SHUTDOWN,
     ProtocolError,
-    codec_for,
 )
-from .response import Response, to_wire
 
-__all__ = ["Config", "Worker", "describe", "load_handler", "main"]
+__all__ = ["Worker", "describe", "load_handler"]
 
 Handler = Callable[[Context, Event], Any]
-
-
-@dataclass(frozen=True)
-class Config:
-    """What the processor tells a wrapper through ``FERRITE_*`` variables."""
-
-    transport: str
-    address: str
-    codec: str
-    token: str
-    handler: str
-    function_dir: str
-    function_name: str
-    worker_id: int
-    log_level: str
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> Config:
-        """Reads the variables; ``ValueError`` names the one missing or wrong."""
-        address = environ.get("FERRITE_ADDRESS", "")
-        if not address:
-            raise ValueError("FERRITE_ADDRESS is not set")
-        transport = environ.get("FERRITE_TRANSPORT", "") or "unix"
-        if transport not in ("unix", "tcp"):
-            raise ValueError(f"FERRITE_TRANSPORT={transport!r} is not one of unix, tcp")
-        codec = environ.get("FERRITE_CODEC", "") or "msgpack"
-        if codec not in CODECS:
-            raise ValueError(
-                f"FERRITE_CODEC={codec!r} is not one of {', '.join(CODECS)}"
-            )
-        worker_id = environ.get("FERRITE_WORKER_ID", "") or "0"
-        if not worker_id.isdigit():
-            raise ValueError(f"FERRITE_WORKER_ID={worker_id!r} is not a number")
-        log_level = environ.get("FERRITE_LOG_LEVEL", "") or "info"
-        try:
-            parse_level(log_level)
-        except ValueError as exc:
-            raise ValueError(f"FERRITE_LOG_LEVEL: {exc}") from None
-        return cls(
-            transport=transport,
-            address=address,
-            codec=codec,
-            token=environ.get("FERRITE_TOKEN", ""),
-            handler=environ.get("FERRITE_HANDLER", ""),
-            function_dir=environ.get("FERRITE_FUNCTION_DIR", "") or os.getcwd(),
-            function_name=environ.get("FERRITE_FUNCTION_NAME", ""),
-            worker_id=int(worker_id),
-            log_level=log_level,
-        )
 
 
 def describe(exc: BaseException) -> str:
@@ -350,49 +298,3 @@ class Worker:
             loop = self._loop = asyncio.new_event_loop()
             asyncio.set_event_loop(loop)
         return loop.run_until_complete(awaitable)
-
-
-def _line_buffered() -> None:
-    """Handler prints reach the processor's log promptly, even without
-    ``PYTHONUNBUFFERED``."""
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            with contextlib.suppress(ValueError, OSError):
-                reconfigure(line_buffering=True)
-
-
-def _complain(message: str) -> None:
-    print(f"ferrite python wrapper: {message}", file=sys.stderr)
-
-
-def main(environ: Mapping[str, str] | None = None) -> int:
-    """Runs a wrapper configured by ``FERRITE_*`` variables; the exit status."""
-    _line_buffered()
-    try:
-        config = Config.from_env(os.environ if environ is None else environ)
-    except ValueError as exc:
-        _complain(str(exc))
-        return 1
-    protocol = (os.environ if environ is None else environ).get("FERRITE_PROTOCOL")
-    if protocol and protocol != str(PROTOCOL_VERSION):
-        # Not fatal here: hello says which version this is, and the processor decides.
-        _complain(
-            f"the processor speaks protocol {protocol}, this wrapper {PROTOCOL_VERSION}"
-        )
-    try:
-        sock = connect(config.transport, config.address)
-    except (OSError, ValueError) as exc:
-        _complain(f"cannot connect to {config.transport} {config.address}: {exc}")
-        return 1
-    conn = Connection(sock, codec_for(config.codec))
-    try:
-        return Worker(conn, config).run()
-    except ProtocolError as exc:
-        _complain(f"protocol error, stopping: {exc}")
-        return 1
-    except ConnectionError as exc:
-        _complain(f"connection to the processor lost: {exc}")
-        return 0
-    finally:
-        conn.close()

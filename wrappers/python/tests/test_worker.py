@@ -9,8 +9,10 @@ import threading
 import pytest
 
 from fake_processor import event_payload
-from ferrite_sdk.connection import Connection
-from ferrite_sdk.protocol import (
+from ferrite_wrapper.codec import codec_for
+from ferrite_wrapper.config import Config
+from ferrite_wrapper.connection import Connection
+from ferrite_wrapper.protocol import (
     EVENT,
     HELLO,
     INIT_ERROR,
@@ -21,9 +23,9 @@ from ferrite_sdk.protocol import (
     RESPONSE,
     SHUTDOWN,
     ProtocolError,
-    codec_for,
 )
-from ferrite_sdk.worker import Config, Worker, describe, main
+from ferrite_wrapper.transport import UnixTransport
+from ferrite_wrapper.worker import Worker, describe
 
 SHUT = (SHUTDOWN, {})
 
@@ -32,7 +34,7 @@ def converse(codec_name, module, function_dir, messages, log_level="debug"):
     """Runs a worker on pre-sent ``messages``: its exit status, the frames it sent."""
     wrapper_side, processor_side = socket.socketpair()
     wrapper_side.settimeout(30)  # a watchdog: a broken stream fails, never hangs
-    processor = Connection(processor_side, codec_for(codec_name))
+    processor = Connection(UnixTransport(processor_side), codec_for(codec_name))
     for kind, payload in messages:
         processor.queue(processor.codec.encode(kind, payload))
     processor.flush()
@@ -65,7 +67,7 @@ def converse(codec_name, module, function_dir, messages, log_level="debug"):
 
     reader = threading.Thread(target=read_all)
     reader.start()
-    conn = Connection(wrapper_side, codec_for(codec_name))
+    conn = Connection(UnixTransport(wrapper_side), codec_for(codec_name))
     try:
         status = Worker(conn, config).run()
     finally:
@@ -334,7 +336,7 @@ def test_trigger_is_none_outside_events(codec_name, function_dir):
     )
     wrapper_side, _ = socket.socketpair()
     worker = Worker(
-        Connection(wrapper_side, codec_for(codec_name)),
+        Connection(UnixTransport(wrapper_side), codec_for(codec_name)),
         Config(
             "unix",
             "-",
@@ -380,10 +382,10 @@ def init_error_of(codec_name, function_dir, module_source, handler=None):
     config = Config(
         "unix", "-", codec_name, "", spec, str(function_dir.path), "", 0, "info"
     )
-    conn = Connection(wrapper_side, codec_for(codec_name))
+    conn = Connection(UnixTransport(wrapper_side), codec_for(codec_name))
     status = Worker(conn, config).run()
     conn.close()
-    frames = Connection(processor_side, codec_for(codec_name)).receive()
+    frames = Connection(UnixTransport(processor_side), codec_for(codec_name)).receive()
     processor_side.close()
     assert status == 1
     assert [kind for kind, _ in frames] == [HELLO, INIT_ERROR]
@@ -455,7 +457,9 @@ def test_handler_spec_may_name_a_file_and_a_nested_function(codec_name, function
         0,
         "info",
     )
-    worker = Worker(Connection(wrapper_side, codec_for(codec_name)), config)
+    worker = Worker(
+        Connection(UnixTransport(wrapper_side), codec_for(codec_name)), config
+    )
     worker.load_handler()
     assert worker.handler(None, None) == "nested"
     wrapper_side.close()
@@ -473,61 +477,3 @@ def test_describe():
     assert describe(ValueError()) == "ValueError"
     assert describe(CustomError("x")) == "test_worker.CustomError: x"
     assert describe(ValueError("a\nb\r\nc")) == "ValueError: a b c"
-
-
-def test_config_from_env():
-    config = Config.from_env(
-        {
-            "FERRITE_TRANSPORT": "tcp",
-            "FERRITE_ADDRESS": "127.0.0.1:9",
-            "FERRITE_CODEC": "json",
-            "FERRITE_TOKEN": "ab",
-            "FERRITE_HANDLER": "main:handler",
-            "FERRITE_FUNCTION_DIR": "/fn",
-            "FERRITE_FUNCTION_NAME": "hello",
-            "FERRITE_WORKER_ID": "7",
-            "FERRITE_LOG_LEVEL": "warn",
-        }
-    )
-    assert config == Config(
-        "tcp", "127.0.0.1:9", "json", "ab", "main:handler", "/fn", "hello", 7, "warn"
-    )
-    defaults = Config.from_env({"FERRITE_ADDRESS": "/s.sock"})
-    assert (defaults.transport, defaults.codec, defaults.worker_id) == (
-        "unix",
-        "msgpack",
-        0,
-    )
-    assert (defaults.log_level, defaults.function_dir) == ("info", os.getcwd())
-
-
-@pytest.mark.parametrize(
-    ("environ", "error"),
-    [
-        ({}, "FERRITE_ADDRESS is not set"),
-        ({"FERRITE_TRANSPORT": "shm"}, "FERRITE_TRANSPORT='shm'"),
-        ({"FERRITE_CODEC": "flatbuffers"}, "FERRITE_CODEC='flatbuffers'"),
-        ({"FERRITE_WORKER_ID": "x"}, "FERRITE_WORKER_ID='x'"),
-        ({"FERRITE_LOG_LEVEL": "loud"}, "FERRITE_LOG_LEVEL: unknown log level"),
-    ],
-)
-def test_config_errors(environ, error):
-    environ = {"FERRITE_ADDRESS": "/s.sock", **environ} if environ else environ
-    with pytest.raises(ValueError, match=error):
-        Config.from_env(environ)
-
-
-def test_main_complains_about_a_bad_environment(capsys):
-    assert main({}) == 1
-    assert "FERRITE_ADDRESS is not set" in capsys.readouterr().err
-
-
-def test_main_complains_when_it_cannot_connect(capsys, tmp_path):
-    assert main({"FERRITE_ADDRESS": str(tmp_path / "none.sock")}) == 1
-    assert "cannot connect to unix" in capsys.readouterr().err
-
-
-def test_main_warns_about_another_protocol_version(capsys, tmp_path):
-    environ = {"FERRITE_ADDRESS": str(tmp_path / "none.sock"), "FERRITE_PROTOCOL": "2"}
-    assert main(environ) == 1
-    assert "the processor speaks protocol 2, this wrapper 1" in capsys.readouterr().err

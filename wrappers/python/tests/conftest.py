@@ -11,8 +11,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ferrite_sdk import protocol, unpack
-from ferrite_sdk.protocol import JsonCodec, MsgpackCodec
+from ferrite_wrapper.codec import JsonCodec, MsgpackCodec, msgpack_unpack
+from ferrite_wrapper.codec import msgpack as msgpack_codec
 
 _module_numbers = itertools.count()
 
@@ -26,10 +26,10 @@ def codec_name(request) -> str:
 @pytest.fixture(params=["msgpack", "msgpack-own-decoder", "json"])
 def codec(request, monkeypatch):
     """A codec per run of a codec conformance test, msgpack twice: with msgpack's own
-    decoder, and with ferrite_sdk.unpack, the one used where that has no C extension
-    (PyPy)."""
+    decoder, and with the codec's own reader, the one used where that has no C
+    extension (PyPy)."""
     if request.param == "msgpack-own-decoder":
-        monkeypatch.setattr(protocol, "unpack_payload", unpack.unpack)
+        monkeypatch.setattr(msgpack_codec, "unpack_payload", msgpack_unpack.unpack)
     return JsonCodec() if request.param == "json" else MsgpackCodec()
 
 

@@ -8,8 +8,11 @@ import struct
 import msgpack
 import pytest
 
-from ferrite_sdk import protocol
-from ferrite_sdk.protocol import (
+from ferrite_wrapper import protocol
+from ferrite_wrapper.codec import JsonCodec, MsgpackCodec, codec_for
+from ferrite_wrapper.codec import json as json_codec
+from ferrite_wrapper.codec import msgpack as msgpack_codec
+from ferrite_wrapper.protocol import (
     EVENT,
     HELLO,
     INIT_ERROR,
@@ -22,10 +25,7 @@ from ferrite_sdk.protocol import (
     RESPONSE,
     SHUTDOWN,
     FrameTooLarge,
-    JsonCodec,
-    MsgpackCodec,
     ProtocolError,
-    codec_for,
 )
 
 SAMPLES = {
@@ -174,7 +174,7 @@ def test_msgpack_malformed_payload(payload):
 
 
 def test_msgpack_refuses_to_encode_an_oversized_frame(monkeypatch):
-    monkeypatch.setattr(protocol, "MAX_FRAME_LEN", 10)
+    monkeypatch.setattr(msgpack_codec, "MAX_FRAME_LEN", 10)
     with pytest.raises(FrameTooLarge):
         MsgpackCodec().encode(RESPONSE, {"body": b"x" * 20})
 
@@ -220,7 +220,7 @@ def test_json_malformed(line, error):
 
 
 def test_json_oversized_line_is_an_error_before_its_newline(monkeypatch):
-    monkeypatch.setattr(protocol, "MAX_FRAME_LEN", 10)
+    monkeypatch.setattr(json_codec, "MAX_FRAME_LEN", 10)
     codec = JsonCodec()
     assert codec.decode(b'{"kind":') == ([], 0)
     with pytest.raises(FrameTooLarge):

@@ -1,51 +1,32 @@
-"""The wrapper's end of a transport: connect, then read and write framed messages.
+"""Framed, batched I/O over one transport's byte stream, whatever the codec.
 
-Reads are batched: one ``recv_into`` takes whatever the processor has written (it
-pipelines several events ahead), and every complete frame in it is decoded at once.
-Frames to write can be queued and go out in one ``sendall`` on :meth:`flush`.
+Reads are batched: one read takes whatever the processor has written (it pipelines
+several events ahead), and every complete frame in it is decoded at once; the codec
+says where a frame ends. Frames to write can be queued and go out in one write on
+:meth:`Connection.flush`.
 """
 
 from __future__ import annotations
 
-import socket
 import threading
 
-from .protocol import Codec, Message, ProtocolError
+from .codec import Codec
+from .protocol import Message, ProtocolError
+from .transport import Transport
 
-__all__ = ["Connection", "connect"]
+__all__ = ["Connection"]
 
-#: Bytes asked of the socket per read: large, so a burst of events is one syscall.
+#: Bytes asked of the transport per read: large, so a burst of events is one syscall.
 RECV_SIZE = 1 << 20
 
 
-def connect(transport: str, address: str) -> socket.socket:
-    """A socket connected to the processor (``FERRITE_TRANSPORT``, ``_ADDRESS``)."""
-    if transport == "unix":
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            sock.connect(address)
-        except BaseException:
-            sock.close()
-            raise
-        return sock
-    if transport == "tcp":
-        host, sep, port = address.rpartition(":")
-        if not sep or not port.isdigit():
-            raise ValueError(f"tcp address {address!r} is not HOST:PORT")
-        sock = socket.create_connection((host.strip("[]"), int(port)))
-        # Frames are written whole; waiting to coalesce them only adds latency.
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return sock
-    raise ValueError(f"unknown transport {transport!r}: expected unix or tcp")
-
-
 class Connection:
-    """A socket plus its codec, with a read buffer and a queue of frames to write."""
+    """A transport plus its codec, with a read buffer and a queue of frames to write."""
 
     def __init__(
-        self, sock: socket.socket, codec: Codec, recv_size: int = RECV_SIZE
+        self, transport: Transport, codec: Codec, recv_size: int = RECV_SIZE
     ) -> None:
-        self.sock = sock
+        self.transport = transport
         self.codec = codec
         self._read_buf = bytearray(recv_size)
         self._read_view = memoryview(self._read_buf)
@@ -59,9 +40,11 @@ class Connection:
         """The next messages, blocking until there is at least one; ``None`` at a clean
         end of the stream. Raises :class:`ProtocolError` if it ends inside a frame."""
         decode = self.codec.decode
+        read_into = self.transport.read_into
+        view = self._read_view
         pending = self._pending
         while True:
-            count = self.sock.recv_into(self._read_view)
+            count = read_into(view)
             if not count:
                 if pending:
                     raise ProtocolError(
@@ -69,7 +52,7 @@ class Connection:
                         f"({len(pending)} bytes pending)"
                     )
                 return None
-            chunk = self._read_view[:count]
+            chunk = view[:count]
             if pending:
                 pending += chunk
                 messages, used = decode(pending)
@@ -90,7 +73,7 @@ class Connection:
             self._out.append(frame)
 
     def flush(self) -> None:
-        """Writes every queued frame, in one syscall when the socket takes them all."""
+        """Writes every queued frame, in one write."""
         with self._write_lock:
             self._write()
 
@@ -106,13 +89,13 @@ class Connection:
             return
         data = out[0] if len(out) == 1 else b"".join(out)
         out.clear()
-        self.sock.sendall(data)
+        self.transport.write(data)
 
     def close(self) -> None:
-        """Writes what is queued (if the peer still listens) and closes the socket."""
+        """Writes what is queued (if the peer still listens); closes the transport."""
         try:
             self.flush()
         except OSError:
             pass
         finally:
-            self.sock.close()
+            self.transport.close()

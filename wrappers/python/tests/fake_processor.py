@@ -1,6 +1,6 @@
 """A stand-in for the ferrite processor: listens like it, starts the real
 ``wrappers/python/wrapper.py`` with the ``FERRITE_*`` environment, and speaks the
-protocol through the SDK's own codecs (whose wire bytes ``test_protocol.py`` pins)."""
+protocol through the wrapper's own codecs (whose wire bytes ``test_codec.py`` pins)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ferrite_sdk.connection import Connection
-from ferrite_sdk.protocol import EVENT, Message, codec_for
+from ferrite_wrapper.codec import codec_for
+from ferrite_wrapper.connection import Connection
+from ferrite_wrapper.protocol import EVENT, Message
+from ferrite_wrapper.transport import SocketTransport
 
-REPO = Path(__file__).resolve().parents[2]
-WRAPPER = REPO / "wrappers" / "python" / "wrapper.py"
-SDK_SRC = REPO / "sdk-python" / "src"
+WRAPPER_DIR = Path(__file__).resolve().parents[1]
+WRAPPER = WRAPPER_DIR / "wrapper.py"
+SDK_SRC = WRAPPER_DIR.parents[1] / "sdk-python" / "src"
 
 #: Generous: a watchdog against hangs, not a measure of speed.
 TIMEOUT = 30.0
@@ -72,7 +74,8 @@ class FakeProcessor:
         environ.update(env or {})
         environ.update(
             {
-                "PYTHONPATH": str(SDK_SRC),
+                # As the processor sets it (processor/src/runtime/python.rs).
+                "PYTHONPATH": os.pathsep.join((str(SDK_SRC), str(WRAPPER_DIR))),
                 "PYTHONUNBUFFERED": "1",
                 "FERRITE_PROTOCOL": "1",
                 "FERRITE_TRANSPORT": transport,
@@ -96,7 +99,7 @@ class FakeProcessor:
         )
         sock, _ = self.listener.accept()
         sock.settimeout(TIMEOUT)
-        self.conn = Connection(sock, codec_for(codec))
+        self.conn = Connection(SocketTransport(sock), codec_for(codec))
         self._inbox: list[Message] = []
 
     def send(self, kind: int, payload: dict) -> None:
@@ -139,7 +142,7 @@ class FakeProcessor:
         for stream in (self.process.stdout, self.process.stderr):
             if stream is not None:
                 stream.close()
-        self.conn.sock.close()
+        self.conn.transport.close()
         self.listener.close()
         shutil.rmtree(self._dir, ignore_errors=True)
 

@@ -1,5 +1,6 @@
-"""ferrite_sdk.unpack, the MessagePack decoder PyPy uses: it must read exactly what
-msgpack itself reads, every type and size boundary included, and refuse the rest."""
+"""The msgpack codec's own MessagePack reader, the one PyPy uses: it must read exactly
+what msgpack itself reads, every type and size boundary included, and refuse the
+rest."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import random
 import msgpack
 import pytest
 
-from ferrite_sdk.unpack import MalformedMsgpack, unpack
+from ferrite_wrapper.codec.msgpack_unpack import MalformedMsgpack, unpack
 
 # Values at each boundary where the encoding changes form.
 INTEGERS = [
@@ -51,7 +52,9 @@ def random_value(rng: random.Random, depth: int = 0):
     if kind == 1:
         return rng.choice([None, True, False, rng.random() * 1e6])
     if kind == 2:
-        return "".join(rng.choice("aé\u20ac\U0001f600") for _ in range(rng.randrange(40)))
+        return "".join(
+            rng.choice("aé\u20ac\U0001f600") for _ in range(rng.randrange(40))
+        )
     if kind == 3:
         return rng.randbytes(rng.randrange(300))
     if kind in (4, 5):
@@ -94,7 +97,16 @@ def test_every_truncation_is_refused():
         (b"\x80\x80", "1 bytes after the value"),
         (b"\x91" * 100_000 + b"\x90", "nested too deeply"),
     ],
-    ids=["0xc1", "fixext", "ext8", "int key", "bytes key", "bad utf-8", "trailing", "deep"],
+    ids=[
+        "0xc1",
+        "fixext",
+        "ext8",
+        "int key",
+        "bytes key",
+        "bad utf-8",
+        "trailing",
+        "deep",
+    ],
 )
 def test_malformed_input_is_refused(data, message):
     with pytest.raises(MalformedMsgpack, match=message):

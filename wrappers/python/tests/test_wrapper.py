@@ -1,5 +1,6 @@
-"""End to end: the real ``wrappers/python/wrapper.py`` as a subprocess, against a fake
-processor, for every codec and transport."""
+"""The entry point: the real ``wrappers/python/wrapper.py`` as a subprocess against a
+fake processor, end to end for every codec and transport; and its ``main`` in-process,
+for the ways it refuses to start."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import os
 import pytest
 
 from fake_processor import FakeProcessor, event_payload
-from ferrite_sdk.protocol import (
+from ferrite_wrapper.protocol import (
     EVENT,
     HELLO,
     INIT_ERROR,
@@ -20,6 +21,7 @@ from ferrite_sdk.protocol import (
     RESPONSE,
     SHUTDOWN,
 )
+from wrapper import main
 
 FUNCTION = """
 import asyncio
@@ -171,7 +173,7 @@ def test_eight_mebibyte_echo(processor):
     assert (kind, response["id"], response["status"]) == (RESPONSE, 7, 200)
     assert response["content_type"] == "application/octet-stream"
     assert response["body"] == body
-    processor.conn.sock.close()  # end of stream, no shutdown: still a clean exit
+    processor.conn.transport.close()  # end of stream, no shutdown: still a clean exit
     assert processor.wait() == 0
 
 
@@ -209,8 +211,24 @@ def test_undecodable_frame_exits_1(function_dir, codec_name):
     with FakeProcessor(function_dir.path, codec=codec_name) as fake:
         for _ in range(3):  # hello, init log, ready
             fake.receive()
-        fake.conn.sock.sendall(
+        fake.conn.transport.write(
             b"\x00\x00\x00\x02\x63\x80" if codec_name == "msgpack" else b"}{\n"
         )
         assert fake.wait() == 1
         assert "protocol error" in fake.stderr
+
+
+def test_main_complains_about_a_bad_environment(capsys):
+    assert main({}) == 1
+    assert "FERRITE_ADDRESS is not set" in capsys.readouterr().err
+
+
+def test_main_complains_when_it_cannot_connect(capsys, tmp_path):
+    assert main({"FERRITE_ADDRESS": str(tmp_path / "none.sock")}) == 1
+    assert "cannot connect to unix" in capsys.readouterr().err
+
+
+def test_main_warns_about_another_protocol_version(capsys, tmp_path):
+    environ = {"FERRITE_ADDRESS": str(tmp_path / "none.sock"), "FERRITE_PROTOCOL": "2"}
+    assert main(environ) == 1
+    assert "the processor speaks protocol 2, this wrapper 1" in capsys.readouterr().err

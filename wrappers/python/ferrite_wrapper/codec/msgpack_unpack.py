@@ -1,15 +1,18 @@
-"""A MessagePack decoder in plain Python, for interpreters where msgpack has no C
-extension: PyPy.
+"""The msgpack codec's own MessagePack reader, in plain Python, for interpreters where
+msgpack has no C extension: PyPy.
 
-msgpack's own pure-Python fallback makes an ``Unpacker`` and copies its input for every
-call; under PyPy 7.3 that took ~4.5 us for one event frame, most of what the PyPy wrapper
-spent of its own per event. Walking the bytes with plain indexing, as here, is what
-PyPy's JIT compiles well: ~1.2 us for the same frame. Under CPython msgpack's C extension
-is several times faster than this, so :class:`~ferrite_sdk.protocol.MsgpackCodec` uses
-this module only where that extension is missing.
+msgpack's own pure-Python fallback makes an ``Unpacker`` and copies its input for
+every call; under PyPy 7.3 that took ~4.5 us for one event frame, most of what the PyPy
+wrapper spent of its own per event. Walking the bytes with plain indexing, as here, is
+what PyPy's JIT compiles well: ~1.2 us for the same frame. Under CPython msgpack's C
+extension is several times faster than this, so the codec
+(:mod:`ferrite_wrapper.codec.msgpack`) uses this module only where that extension is
+missing. A module of its own rather than part of the codec's: it is a complete reader
+of the format with tests of its own, and the codec stays the few lines that frame
+messages.
 
-It reads every MessagePack type but ext, which the protocol never sends. Map keys must be
-text, as they are in every protocol message.
+It reads every MessagePack type but ext, which the protocol never sends. Map keys must
+be text, as they are in every protocol message.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Frame I/O over a real socket pair: any split of a stream decodes the same."""
+"""Frame I/O over a real socket pair: any split of a stream decodes the same. And the
+transports: connecting to a real listener, refusing bad settings."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import threading
 
 import pytest
 
-from ferrite_sdk.connection import Connection, connect
-from ferrite_sdk.protocol import EVENT, PING, ProtocolError, codec_for
+from ferrite_wrapper.codec import codec_for
+from ferrite_wrapper.connection import Connection
+from ferrite_wrapper.protocol import EVENT, PING, ProtocolError
+from ferrite_wrapper.transport import UnixTransport, connect
 
 
 @pytest.fixture
@@ -18,8 +21,8 @@ def pair(codec_name):
     left.settimeout(30)
     right.settimeout(30)
     yield (
-        Connection(left, codec_for(codec_name), recv_size=4096),
-        Connection(right, codec_for(codec_name)),
+        Connection(UnixTransport(left), codec_for(codec_name), recv_size=4096),
+        Connection(UnixTransport(right), codec_for(codec_name)),
     )
     left.close()
     right.close()
@@ -42,7 +45,7 @@ def test_split_anywhere(pair):
     def dribble():
         # Odd-sized pieces, so frames straddle reads.
         for start in range(0, len(data), 7):
-            writer.sock.sendall(data[start : start + 7])
+            writer.transport.write(data[start : start + 7])
 
     sender = threading.Thread(target=dribble)
     sender.start()
@@ -55,7 +58,7 @@ def test_big_frame_larger_than_the_read_buffer(pair):
     reader, writer = pair
     body = os.urandom(8 * 1024 * 1024)
     frame = writer.codec.encode(EVENT, {"id": 1, "body": body})
-    sender = threading.Thread(target=writer.sock.sendall, args=(frame + frame,))
+    sender = threading.Thread(target=writer.transport.write, args=(frame + frame,))
     sender.start()
     got = _receive_all(reader, 2)
     sender.join()
@@ -73,7 +76,7 @@ def test_queue_and_flush_write_in_order(pair):
 def test_clean_end_of_stream(pair):
     reader, writer = pair
     writer.send(writer.codec.encode(PING, {"nonce": 1}))
-    writer.sock.shutdown(socket.SHUT_WR)
+    writer.transport.sock.shutdown(socket.SHUT_WR)
     assert reader.receive() == [(PING, {"nonce": 1})]
     assert reader.receive() is None
 
@@ -81,8 +84,8 @@ def test_clean_end_of_stream(pair):
 def test_end_of_stream_inside_a_frame(pair):
     reader, writer = pair
     frame = writer.codec.encode(PING, {"nonce": 1})
-    writer.sock.sendall(frame[:-1])
-    writer.sock.shutdown(socket.SHUT_WR)
+    writer.transport.write(frame[:-1])
+    writer.transport.sock.shutdown(socket.SHUT_WR)
     with pytest.raises(ProtocolError, match="in the middle of a frame"):
         reader.receive()
 
@@ -90,8 +93,8 @@ def test_end_of_stream_inside_a_frame(pair):
 def test_connect_tcp_sets_nodelay():
     listener = socket.create_server(("127.0.0.1", 0))
     try:
-        sock = connect("tcp", f"127.0.0.1:{listener.getsockname()[1]}")
-        with sock:
+        transport = connect("tcp", f"127.0.0.1:{listener.getsockname()[1]}")
+        with transport.sock as sock:
             assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
     finally:
         listener.close()

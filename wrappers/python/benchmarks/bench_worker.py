@@ -18,10 +18,14 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+# As the processor runs the wrapper: the SDK's directory and its own on the path.
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../../../sdk-python/src"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from ferrite_sdk.protocol import EVENT, codec_for
-from ferrite_sdk.worker import Config, Worker
+from ferrite_wrapper.codec import codec_for
+from ferrite_wrapper.config import Config
+from ferrite_wrapper.protocol import EVENT
+from ferrite_wrapper.worker import Worker
 
 
 class _NoConnection:

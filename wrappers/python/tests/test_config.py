@@ -1,0 +1,51 @@
+"""Config: the ``FERRITE_*`` variables a wrapper reads, their defaults and errors."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ferrite_wrapper.config import Config
+
+
+def test_config_from_env():
+    config = Config.from_env(
+        {
+            "FERRITE_TRANSPORT": "tcp",
+            "FERRITE_ADDRESS": "127.0.0.1:9",
+            "FERRITE_CODEC": "json",
+            "FERRITE_TOKEN": "ab",
+            "FERRITE_HANDLER": "main:handler",
+            "FERRITE_FUNCTION_DIR": "/fn",
+            "FERRITE_FUNCTION_NAME": "hello",
+            "FERRITE_WORKER_ID": "7",
+            "FERRITE_LOG_LEVEL": "warn",
+        }
+    )
+    assert config == Config(
+        "tcp", "127.0.0.1:9", "json", "ab", "main:handler", "/fn", "hello", 7, "warn"
+    )
+    defaults = Config.from_env({"FERRITE_ADDRESS": "/s.sock"})
+    assert (defaults.transport, defaults.codec, defaults.worker_id) == (
+        "unix",
+        "msgpack",
+        0,
+    )
+    assert (defaults.log_level, defaults.function_dir) == ("info", os.getcwd())
+
+
+@pytest.mark.parametrize(
+    ("environ", "error"),
+    [
+        ({}, "FERRITE_ADDRESS is not set"),
+        ({"FERRITE_TRANSPORT": "shm"}, "FERRITE_TRANSPORT='shm'"),
+        ({"FERRITE_CODEC": "flatbuffers"}, "FERRITE_CODEC='flatbuffers'"),
+        ({"FERRITE_WORKER_ID": "x"}, "FERRITE_WORKER_ID='x'"),
+        ({"FERRITE_LOG_LEVEL": "loud"}, "FERRITE_LOG_LEVEL: unknown log level"),
+    ],
+)
+def test_config_errors(environ, error):
+    environ = {"FERRITE_ADDRESS": "/s.sock", **environ} if environ else environ
+    with pytest.raises(ValueError, match=error):
+        Config.from_env(environ)
