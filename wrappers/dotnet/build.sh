@@ -39,8 +39,7 @@ fi
 wrapper_sources=(wrappers/dotnet/src/*.cs)
 if stale "$bin/ferrite-wrapper.exe" "${wrapper_sources[@]}" "$bin/Ferrite.Sdk.dll"; then
   echo "build.sh: building $bin/ferrite-wrapper.exe"
-  # -unsafe: Base64.cs walks bodies with pointers (AllowUnsafeBlocks in the .csproj).
-  mcs "${mcs_flags[@]}" -unsafe -target:exe -out:"$bin/ferrite-wrapper.exe" -r:"$bin/Newtonsoft.Json.dll" -r:"$bin/Ferrite.Sdk.dll" "${wrapper_sources[@]}"
+  mcs "${mcs_flags[@]}" -target:exe -out:"$bin/ferrite-wrapper.exe" -r:"$bin/Newtonsoft.Json.dll" -r:"$bin/Ferrite.Sdk.dll" "${wrapper_sources[@]}"
 fi
 
 if [ "${1:-}" = "--tests" ]; then

@@ -1,4 +1,6 @@
 using System;
+using System.Buffers;
+using System.Buffers.Text;
 using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
@@ -89,7 +91,7 @@ namespace Ferrite.Wrapper
                 if (payload != null)
                 {
                     // The body must be base64 up to the closing quote, so it is the last string.
-                    var body = Base64.DecodeCanonical(buffer, quote + 1, close - quote - 1);
+                    var body = DecodeBase64(buffer, quote + 1, close - quote - 1);
                     if (body == null)
                     {
                         return null;
@@ -140,6 +142,27 @@ namespace Ferrite.Wrapper
                 return null;
             }
             return payload;
+        }
+
+        /// <summary>
+        /// The bytes of the base64 text <c>buffer[start..start+length)</c>, or null for text
+        /// <c>Convert</c> should judge. <c>System.Buffers.Text.Base64</c> reads the line's
+        /// bytes as they are, with no UTF-16 copy; it takes padded base64 with no whitespace
+        /// (which a JSON string may hold raw) and no escapes, so the parser's string would be
+        /// these very characters and <c>Convert</c> would decode them to the same bytes.
+        /// </summary>
+        private static byte[] DecodeBase64(byte[] buffer, int start, int length)
+        {
+            if (length % 4 != 0)
+            {
+                return null;
+            }
+            int end = start + length;
+            int padding = length == 0 || buffer[end - 1] != (byte)'=' ? 0 : buffer[end - 2] != (byte)'=' ? 1 : 2;
+            var bytes = new byte[length / 4 * 3 - padding];
+            int used, written;
+            var status = Base64.DecodeFromUtf8(new ReadOnlySpan<byte>(buffer, start, length), bytes, out used, out written);
+            return status == OperationStatus.Done && written == bytes.Length ? bytes : null;
         }
 
         private static bool At(byte[] buffer, int at, byte[] expected)
@@ -273,7 +296,7 @@ namespace Ferrite.Wrapper
                 long size = Utf8.GetByteCount(line);
                 foreach (var bytes in values)
                 {
-                    size += Base64.EncodedLength(bytes.Length);
+                    size += Base64.GetMaxEncodedToUtf8Length(bytes.Length);
                 }
                 if (size - 1 > Protocol.MaxFrame)
                 {
@@ -286,7 +309,9 @@ namespace Ferrite.Wrapper
                 for (int i = 0; i < places.Count; i++)
                 {
                     at += Utf8.GetBytes(line, from, places[i] - from, frame, at);
-                    at = Base64.Encode(values[i], frame, at);
+                    int used, written;
+                    Base64.EncodeToUtf8(values[i], new Span<byte>(frame, at, frame.Length - at), out used, out written);
+                    at += written;
                     from = places[i];
                 }
                 Utf8.GetBytes(line, from, line.Length - from, frame, at);
