@@ -5,6 +5,8 @@
 # affects; run from anywhere. Where the .NET SDK is installed, `dotnet build` of the
 # .csproj files builds the same sources instead.
 set -euo pipefail
+# src/**/*.cs: the wrapper's sources are in folders (Codec/, Transport/).
+shopt -s globstar
 cd "$(dirname "$0")/../.."
 bin=wrappers/dotnet/bin
 mkdir -p "$bin"
@@ -19,7 +21,8 @@ if [ ! -f "$json_dll" ]; then
 fi
 [ "$bin/Newtonsoft.Json.dll" -nt "$json_dll" ] || cp "$json_dll" "$bin/Newtonsoft.Json.dll"
 
-# stale OUTPUT INPUT...: true when OUTPUT is missing or older than an input.
+# stale OUTPUT INPUT...: true when OUTPUT is missing or older than an input. Callers pass the
+# source folders too, whose time changes when a file is added, removed or renamed there.
 stale() {
   local output=$1 input
   shift
@@ -31,13 +34,13 @@ stale() {
 }
 
 mcs_flags=(-nologo -optimize+ -warnaserror+ -nowarn:1591)
-sdk_sources=(sdk-dotnet/src/*.cs)
-if stale "$bin/Ferrite.Sdk.dll" "${sdk_sources[@]}"; then
+sdk_sources=(sdk-dotnet/src/**/*.cs)
+if stale "$bin/Ferrite.Sdk.dll" sdk-dotnet/src/**/ "${sdk_sources[@]}"; then
   echo "build.sh: building $bin/Ferrite.Sdk.dll"
   mcs "${mcs_flags[@]}" -target:library -out:"$bin/Ferrite.Sdk.dll" -r:"$bin/Newtonsoft.Json.dll" "${sdk_sources[@]}"
 fi
-wrapper_sources=(wrappers/dotnet/src/*.cs)
-if stale "$bin/ferrite-wrapper.exe" "${wrapper_sources[@]}" "$bin/Ferrite.Sdk.dll"; then
+wrapper_sources=(wrappers/dotnet/src/**/*.cs)
+if stale "$bin/ferrite-wrapper.exe" wrappers/dotnet/src/**/ "${wrapper_sources[@]}" "$bin/Ferrite.Sdk.dll"; then
   echo "build.sh: building $bin/ferrite-wrapper.exe"
   mcs "${mcs_flags[@]}" -target:exe -out:"$bin/ferrite-wrapper.exe" -r:"$bin/Newtonsoft.Json.dll" -r:"$bin/Ferrite.Sdk.dll" "${wrapper_sources[@]}"
 fi
@@ -49,12 +52,12 @@ if [ "${1:-}" = "--tests" ]; then
     exit 1
   fi
   sdk_tests=(sdk-dotnet/tests/*.cs)
-  if stale "$bin/Ferrite.Sdk.Tests.dll" "${sdk_tests[@]}" "$bin/Ferrite.Sdk.dll"; then
+  if stale "$bin/Ferrite.Sdk.Tests.dll" sdk-dotnet/tests "${sdk_tests[@]}" "$bin/Ferrite.Sdk.dll"; then
     echo "build.sh: building $bin/Ferrite.Sdk.Tests.dll"
     mcs "${mcs_flags[@]}" -target:library -out:"$bin/Ferrite.Sdk.Tests.dll" -r:"$nunit" -r:"$bin/Newtonsoft.Json.dll" -r:"$bin/Ferrite.Sdk.dll" "${sdk_tests[@]}"
   fi
   wrapper_tests=(wrappers/dotnet/tests/*.cs)
-  if stale "$bin/Ferrite.Wrapper.Tests.dll" "${wrapper_tests[@]}" "$bin/ferrite-wrapper.exe"; then
+  if stale "$bin/Ferrite.Wrapper.Tests.dll" wrappers/dotnet/tests "${wrapper_tests[@]}" "$bin/ferrite-wrapper.exe"; then
     echo "build.sh: building $bin/Ferrite.Wrapper.Tests.dll"
     mcs "${mcs_flags[@]}" -target:library -out:"$bin/Ferrite.Wrapper.Tests.dll" -r:"$nunit" -r:"$bin/Newtonsoft.Json.dll" -r:"$bin/Ferrite.Sdk.dll" -r:"$bin/ferrite-wrapper.exe" "${wrapper_tests[@]}"
   fi

@@ -17,6 +17,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Ferrite.Sdk;
 using Ferrite.Wrapper;
+using Ferrite.Wrapper.Codec;
 
 namespace Ferrite.Wrapper.Benchmarks
 {

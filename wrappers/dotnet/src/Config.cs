@@ -3,6 +3,8 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
 using Ferrite.Sdk;
+using Ferrite.Wrapper.Codec;
+using Ferrite.Wrapper.Transport;
 
 namespace Ferrite.Wrapper
 {
@@ -46,14 +48,9 @@ namespace Ferrite.Wrapper
                 FunctionName = get("FERRITE_FUNCTION_NAME", ""),
                 LogLevel = Logger.ParseLevel(get("FERRITE_LOG_LEVEL", "info")),
             };
-            if (config.Transport != "unix" && config.Transport != "tcp")
-            {
-                throw new ArgumentException("FERRITE_TRANSPORT=" + config.Transport + ": expected unix or tcp");
-            }
-            if (config.Codec != "json" && config.Codec != "msgpack")
-            {
-                throw new ArgumentException("FERRITE_CODEC=" + config.Codec + ": expected json or msgpack");
-            }
+            // Each throws, saying what is allowed, for a name it does not have.
+            Transports.ByName.Get(config.Transport);
+            Codecs.ByName.Get(config.Codec);
             if (config.Address.Length == 0)
             {
                 throw new ArgumentException("FERRITE_ADDRESS is not set");
@@ -65,11 +62,6 @@ namespace Ferrite.Wrapper
             }
             config.WorkerId = workerId;
             return config;
-        }
-
-        public ICodec NewCodec()
-        {
-            return Codec == "json" ? (ICodec)new JsonCodec() : new MsgpackCodec();
         }
     }
 }

@@ -1,21 +1,20 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
+using Ferrite.Wrapper.Codec;
+using Ferrite.Wrapper.Transport;
 
 namespace Ferrite.Wrapper
 {
     /// <summary>
-    /// The socket to the processor, unix or TCP, with its codec: <see cref="Receive"/> reads
-    /// every whole frame that has arrived, <see cref="Send"/> writes one frame at once.
-    /// <c>UnixDomainSocketEndPoint</c> is in both Mono (6 and later) and .NET (Core 2.1 and later).
+    /// Framed, batched I/O over one transport with one codec, which says where a frame ends:
+    /// <see cref="Receive"/> reads every whole frame that has arrived, <see cref="Send"/>
+    /// writes one frame at once.
     /// </summary>
     public sealed class Connection : IDisposable
     {
         private const int InitialBuffer = 64 * 1024;
 
-        private readonly Socket socket;
+        private readonly ITransport transport;
         private readonly ICodec codec;
         private readonly object sending = new object();
 
@@ -25,34 +24,10 @@ namespace Ferrite.Wrapper
         private int start;
         private int end;
 
-        public Connection(Socket socket, ICodec codec)
+        public Connection(ITransport transport, ICodec codec)
         {
-            this.socket = socket;
+            this.transport = transport;
             this.codec = codec;
-        }
-
-        public static Connection Open(Config config)
-        {
-            Socket socket;
-            if (config.Transport == "unix")
-            {
-                socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                socket.Connect(new UnixDomainSocketEndPoint(config.Address));
-            }
-            else
-            {
-                int colon = config.Address.LastIndexOf(':');
-                int port;
-                if (colon < 0 || !int.TryParse(config.Address.Substring(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out port))
-                {
-                    throw new ArgumentException("FERRITE_ADDRESS=" + config.Address + " is not host:port");
-                }
-                var host = IPAddress.Parse(config.Address.Substring(0, colon).Trim('[', ']'));
-                socket = new Socket(host.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-                socket.NoDelay = true;
-                socket.Connect(new IPEndPoint(host, port));
-            }
-            return new Connection(socket, config.NewCodec());
         }
 
         /// <summary>
@@ -84,19 +59,7 @@ namespace Ferrite.Wrapper
                 {
                     return true;
                 }
-                int read;
-                try
-                {
-                    read = socket.Receive(buffer, end, buffer.Length - end, SocketFlags.None);
-                }
-                catch (SocketException e)
-                {
-                    if (e.SocketErrorCode == SocketError.ConnectionReset)
-                    {
-                        return false;
-                    }
-                    throw;
-                }
+                int read = transport.Read(buffer, end, buffer.Length - end);
                 if (read == 0)
                 {
                     return false;
@@ -139,11 +102,7 @@ namespace Ferrite.Wrapper
                 try
                 {
                     codec.Encode(message, outgoing);
-                    int sent = 0;
-                    while (sent < outgoing.Length)
-                    {
-                        sent += socket.Send(outgoing.Buffer, sent, outgoing.Length - sent, SocketFlags.None);
-                    }
+                    transport.Write(outgoing.Buffer, 0, outgoing.Length);
                 }
                 finally
                 {
@@ -154,17 +113,7 @@ namespace Ferrite.Wrapper
 
         public void Dispose()
         {
-            try
-            {
-                socket.Shutdown(SocketShutdown.Both);
-            }
-            catch (SocketException)
-            {
-            }
-            catch (ObjectDisposedException)
-            {
-            }
-            socket.Close();
+            transport.Dispose();
         }
     }
 }

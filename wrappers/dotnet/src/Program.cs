@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.IO;
 using System.Reflection;
 using System.Text;
+using Ferrite.Wrapper.Codec;
+using Ferrite.Wrapper.Transport;
 
 namespace Ferrite.Wrapper
 {
@@ -25,7 +27,7 @@ namespace Ferrite.Wrapper
             }
             var config = Config.FromEnvironment();
             var assemblies = LoadAssemblies(args);
-            using (var conn = Connection.Open(config))
+            using (var conn = new Connection(Transports.Connect(config.Transport, config.Address), Codecs.Create(config.Codec)))
             {
                 try
                 {

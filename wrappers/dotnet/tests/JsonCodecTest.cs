@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Text;
 using Ferrite.Sdk;
 using Ferrite.Wrapper;
+using Ferrite.Wrapper.Codec;
 using NUnit.Framework;
 
 namespace Ferrite.Wrapper.Tests

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using Ferrite.Wrapper;
+using Ferrite.Wrapper.Codec;
 using NUnit.Framework;
 
 namespace Ferrite.Wrapper.Tests

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text;
 using Ferrite.Sdk;
 using Ferrite.Wrapper;
+using Ferrite.Wrapper.Codec;
 using NUnit.Framework;
 
 namespace Ferrite.Wrapper.Tests

@@ -1,11 +1,15 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
+using System.IO;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Threading.Tasks;
 using Ferrite.Sdk;
 using Ferrite.Wrapper;
+using Ferrite.Wrapper.Codec;
+using Ferrite.Wrapper.Transport;
 using NUnit.Framework;
 
 namespace Ferrite.Wrapper.Tests
@@ -29,19 +33,19 @@ namespace Ferrite.Wrapper.Tests
     }
 
     /// <summary>
-    /// The worker's loop over a real socket, with either codec: events in, logs and responses
-    /// out, each written whole from the connection's buffer.
+    /// The worker's loop over every transport, each a real socket, with every codec: events
+    /// in, logs and responses out, each written whole from the connection's buffer.
     /// </summary>
     [TestFixture]
     public class WorkerTest
     {
-        [TestCase("json")]
-        [TestCase("msgpack")]
-        public void AnswersEventsWithTheHandlersResponses(string codec)
+        [Test]
+        public void AnswersEventsWithTheHandlersResponses(
+            [Values("unix", "tcp")] string transport, [Values("json", "msgpack")] string codec)
         {
             var body = new byte[100000];
             new Random(2).NextBytes(body);
-            var replies = Run(codec, "Echo", Event(1, new byte[0]), Event(2, body));
+            var replies = Run(transport, codec, "Echo", true, Event(1, new byte[0]), Event(2, body));
             Assert.AreEqual(4, replies.Count);
             Assert.AreEqual(Protocol.Log, replies[0].Kind);
             Assert.AreEqual("echo", replies[0].Payload["message"]);
@@ -59,11 +63,11 @@ namespace Ferrite.Wrapper.Tests
             CollectionAssert.AreEqual(body, Body(replies[3].Payload));
         }
 
-        [TestCase("json")]
-        [TestCase("msgpack")]
-        public void AnswersAHandlerThatThrowsWith500AndItsMessage(string codec)
+        [Test]
+        public void AnswersAHandlerThatThrowsWith500AndItsMessage(
+            [Values("unix", "tcp")] string transport, [Values("json", "msgpack")] string codec)
         {
-            var replies = Run(codec, "Boom", Event(5, new byte[0]));
+            var replies = Run(transport, codec, "Boom", true, Event(5, new byte[0]));
             Assert.AreEqual(2, replies.Count);
             Assert.AreEqual(Protocol.Log, replies[0].Kind);
             Assert.AreEqual("error", replies[0].Payload["level"]);
@@ -73,6 +77,16 @@ namespace Ferrite.Wrapper.Tests
             Assert.AreEqual(500L, response["status"]);
             Assert.AreEqual("System.InvalidOperationException: boom second line", response["error"]);
             Assert.AreEqual("System.InvalidOperationException: boom second line", Encoding.UTF8.GetString(Body(response)));
+        }
+
+        [Test]
+        public void EndsWhenTheProcessorClosesTheStream(
+            [Values("unix", "tcp")] string transport, [Values("json", "msgpack")] string codec)
+        {
+            var replies = Run(transport, codec, "Echo", false, Event(3, new byte[] { 7 }));
+            Assert.AreEqual(2, replies.Count);
+            Assert.AreEqual(3L, replies[1].Payload["id"]);
+            CollectionAssert.AreEqual(new byte[] { 7 }, Body(replies[1].Payload));
         }
 
         private static Message Event(long id, byte[] body)
@@ -90,47 +104,104 @@ namespace Ferrite.Wrapper.Tests
             });
         }
 
-        /// <summary>Sends the events and a shutdown to a worker, runs its loop, and reads what it wrote.</summary>
-        private static List<Message> Run(string codecName, string method, params Message[] events)
+        /// <summary>
+        /// Connects a worker to a listening socket as the processor would, sends it the events
+        /// (then a shutdown, or closes the stream), runs its loop, and reads what it wrote.
+        /// </summary>
+        private static List<Message> Run(string transportName, string codecName, string method, bool shutdown, params Message[] events)
         {
-            var env = new Hashtable
+            using (var listener = new Listener(transportName))
             {
-                { "FERRITE_ADDRESS", "unused" },
-                { "FERRITE_CODEC", codecName },
-                { "FERRITE_HANDLER", typeof(WorkerTestHandlers).FullName + ":" + method },
-            };
-            var config = Config.From(env);
-            var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            try
-            {
-                using (var wrapperSide = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+                var env = new Hashtable
                 {
-                    wrapperSide.Connect((IPEndPoint)listener.LocalEndpoint);
-                    using (var processorSide = listener.AcceptSocket())
-                    using (var conn = new Connection(wrapperSide, config.NewCodec()))
+                    { "FERRITE_TRANSPORT", transportName },
+                    { "FERRITE_ADDRESS", listener.Address },
+                    { "FERRITE_CODEC", codecName },
+                    { "FERRITE_HANDLER", typeof(WorkerTestHandlers).FullName + ":" + method },
+                };
+                var config = Config.From(env);
+                using (var conn = new Connection(Transports.Connect(config.Transport, config.Address), Codecs.Create(config.Codec)))
+                using (var processorSide = listener.Accept())
+                {
+                    // Time limits on both directions are the watchdog of a test that would hang.
+                    processorSide.ReceiveTimeout = 10000;
+                    processorSide.SendTimeout = 10000;
+                    var worker = new Worker(conn, config, new[] { typeof(WorkerTestHandlers).Assembly });
+                    worker.LoadHandler();
+                    // The loop runs beside this side's writes and reads, so neither waits on a full socket buffer.
+                    var loop = Task.Run(() =>
                     {
-                        processorSide.ReceiveTimeout = 10000;
-                        var codec = config.NewCodec();
-                        var output = new FrameWriter();
-                        foreach (var ev in events)
+                        try
                         {
-                            codec.Encode(ev, output);
+                            return worker.Loop();
                         }
-                        codec.Encode(new Message(Protocol.Shutdown, null), output);
-                        processorSide.Send(output.Buffer, 0, output.Length, SocketFlags.None);
-
-                        var worker = new Worker(conn, config, new[] { typeof(WorkerTestHandlers).Assembly });
-                        worker.LoadHandler();
-                        Assert.AreEqual(0, worker.Loop());
-                        conn.Dispose();
-                        return ReadAll(processorSide, codec);
+                        finally
+                        {
+                            conn.Dispose();
+                        }
+                    });
+                    var codec = Codecs.Create(codecName);
+                    var output = new FrameWriter();
+                    foreach (var ev in events)
+                    {
+                        codec.Encode(ev, output);
                     }
+                    if (shutdown)
+                    {
+                        codec.Encode(new Message(Protocol.Shutdown, null), output);
+                    }
+                    processorSide.Send(output.Buffer, 0, output.Length, SocketFlags.None);
+                    if (!shutdown)
+                    {
+                        processorSide.Shutdown(SocketShutdown.Send);
+                    }
+                    var replies = ReadAll(processorSide, codec);
+                    Assert.IsTrue(loop.Wait(10000), "the worker's loop did not end");
+                    Assert.AreEqual(0, loop.Result);
+                    return replies;
                 }
             }
-            finally
+        }
+
+        /// <summary>The processor's side: a socket listening where <see cref="Address"/> says, for the transport named.</summary>
+        private sealed class Listener : IDisposable
+        {
+            private readonly Socket socket;
+            private readonly string directory;
+
+            public Listener(string transport)
             {
-                listener.Stop();
+                if (transport == "unix")
+                {
+                    directory = Path.Combine(Path.GetTempPath(), "ferrite-test-" + Guid.NewGuid().ToString("N"));
+                    Directory.CreateDirectory(directory);
+                    Address = Path.Combine(directory, "worker.sock");
+                    socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                    socket.Bind(new UnixDomainSocketEndPoint(Address));
+                }
+                else
+                {
+                    socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                    socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+                    Address = "127.0.0.1:" + ((IPEndPoint)socket.LocalEndPoint).Port;
+                }
+                socket.Listen(1);
+            }
+
+            public string Address { get; private set; }
+
+            public Socket Accept()
+            {
+                return socket.Accept();
+            }
+
+            public void Dispose()
+            {
+                socket.Close();
+                if (directory != null)
+                {
+                    Directory.Delete(directory, true);
+                }
             }
         }
 

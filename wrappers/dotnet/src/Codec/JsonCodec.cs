@@ -10,7 +10,7 @@ using Ferrite.Sdk;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
-namespace Ferrite.Wrapper
+namespace Ferrite.Wrapper.Codec
 {
     /// <summary>
     /// Line-JSON: one object per line with a <c>"kind"</c>; <c>bin</c> fields as base64.

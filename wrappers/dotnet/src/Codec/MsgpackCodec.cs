@@ -5,7 +5,7 @@ using System.Globalization;
 using System.Text;
 using Ferrite.Sdk;
 
-namespace Ferrite.Wrapper
+namespace Ferrite.Wrapper.Codec
 {
     /// <summary>
     /// Length-prefixed frames (<c>u32 BE length, u8 kind, payload</c>) whose payload is one

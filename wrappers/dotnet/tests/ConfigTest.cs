@@ -1,0 +1,58 @@
+using System;
+using System.Collections;
+using Ferrite.Sdk;
+using Ferrite.Wrapper;
+using NUnit.Framework;
+
+namespace Ferrite.Wrapper.Tests
+{
+    [TestFixture]
+    public class ConfigTest
+    {
+        private static Config From(params string[] namesAndValues)
+        {
+            var env = new Hashtable { { "FERRITE_ADDRESS", "/tmp/w.sock" } };
+            for (int i = 0; i < namesAndValues.Length; i += 2)
+            {
+                env[namesAndValues[i]] = namesAndValues[i + 1];
+            }
+            return Config.From(env);
+        }
+
+        [Test]
+        public void DefaultsToMsgpackOverUnix()
+        {
+            var config = From("FERRITE_WORKER_ID", "3");
+            Assert.AreEqual("unix", config.Transport);
+            Assert.AreEqual("msgpack", config.Codec);
+            Assert.AreEqual("/tmp/w.sock", config.Address);
+            Assert.AreEqual(3, config.WorkerId);
+            Assert.AreEqual(LogLevel.Info, config.LogLevel);
+        }
+
+        [TestCase("FERRITE_TRANSPORT", "shm", "FERRITE_TRANSPORT=shm: expected unix or tcp")]
+        [TestCase("FERRITE_CODEC", "cbor", "FERRITE_CODEC=cbor: expected json or msgpack")]
+        [TestCase("FERRITE_PROTOCOL", "2", "FERRITE_PROTOCOL=2 is not supported (this wrapper speaks 1)")]
+        [TestCase("FERRITE_WORKER_ID", "-1", "FERRITE_WORKER_ID=-1 is not a worker index")]
+        public void RefusesAValueItDoesNotKnowSayingWhatIsAllowed(string name, string value, string error)
+        {
+            Assert.AreEqual(error, Assert.Throws<ArgumentException>(() => From(name, value)).Message);
+        }
+
+        [Test]
+        public void RefusesAMissingAddress()
+        {
+            Assert.Throws<ArgumentException>(() => Config.From(new Hashtable()));
+        }
+
+        [TestCase("debug", LogLevel.Debug)]
+        [TestCase(" WARNING ", LogLevel.Warn)]
+        [TestCase("warn", LogLevel.Warn)]
+        [TestCase("error", LogLevel.Error)]
+        [TestCase("verbose", LogLevel.Info)]
+        public void ReadsTheLogLevel(string text, LogLevel level)
+        {
+            Assert.AreEqual(level, From("FERRITE_LOG_LEVEL", text).LogLevel);
+        }
+    }
+}
