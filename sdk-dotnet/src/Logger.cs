@@ -31,39 +31,6 @@ namespace Ferrite.Sdk
             this.sink = sink;
         }
 
-        /// <summary>Parses <c>FERRITE_LOG_LEVEL</c>'s values; anything else is info.</summary>
-        public static LogLevel ParseLevel(string text)
-        {
-            switch ((text ?? "").Trim().ToLowerInvariant())
-            {
-                case "debug":
-                    return LogLevel.Debug;
-                case "warn":
-                case "warning":
-                    return LogLevel.Warn;
-                case "error":
-                    return LogLevel.Error;
-                default:
-                    return LogLevel.Info;
-            }
-        }
-
-        /// <summary>The wire name of a level: debug, info, warn, error.</summary>
-        public static string WireName(LogLevel level)
-        {
-            switch (level)
-            {
-                case LogLevel.Debug:
-                    return "debug";
-                case LogLevel.Warn:
-                    return "warn";
-                case LogLevel.Error:
-                    return "error";
-                default:
-                    return "info";
-            }
-        }
-
         public bool IsEnabled(LogLevel level)
         {
             return level >= minimum;

@@ -172,7 +172,7 @@ namespace Ferrite.Sdk.Tests
         {
             lines.Clear();
             return new Logger(minimum, (level, message, fields) =>
-                lines.Add(Logger.WireName(level) + " " + message + (fields == null ? "" : " " + Json.Serialize(fields))));
+                lines.Add(level.ToString().ToLowerInvariant() + " " + message + (fields == null ? "" : " " + Json.Serialize(fields))));
         }
 
         [Test]
@@ -193,7 +193,7 @@ namespace Ferrite.Sdk.Tests
         [Test]
         public void LinesBelowTheLevelAreDropped()
         {
-            var logger = NewLogger(Logger.ParseLevel("warn"));
+            var logger = NewLogger(LogLevel.Warn);
             logger.Info("no");
             logger.DebugWith("no", "a", 1);
             logger.Warn("yes");

@@ -46,7 +46,7 @@ namespace Ferrite.Wrapper
                 Token = get("FERRITE_TOKEN", ""),
                 Handler = get("FERRITE_HANDLER", ""),
                 FunctionName = get("FERRITE_FUNCTION_NAME", ""),
-                LogLevel = Logger.ParseLevel(get("FERRITE_LOG_LEVEL", "info")),
+                LogLevel = ParseLevel(get("FERRITE_LOG_LEVEL", "info")),
             };
             // Each throws, saying what is allowed, for a name it does not have.
             Transports.ByName.Get(config.Transport);
@@ -62,6 +62,23 @@ namespace Ferrite.Wrapper
             }
             config.WorkerId = workerId;
             return config;
+        }
+
+        /// <summary><c>FERRITE_LOG_LEVEL</c>'s values; anything else is info.</summary>
+        public static LogLevel ParseLevel(string text)
+        {
+            switch ((text ?? "").Trim().ToLowerInvariant())
+            {
+                case "debug":
+                    return LogLevel.Debug;
+                case "warn":
+                case "warning":
+                    return LogLevel.Warn;
+                case "error":
+                    return LogLevel.Error;
+                default:
+                    return LogLevel.Info;
+            }
         }
     }
 }

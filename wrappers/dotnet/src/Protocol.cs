@@ -1,4 +1,5 @@
 using System;
+using Ferrite.Sdk;
 
 namespace Ferrite.Wrapper
 {
@@ -29,6 +30,22 @@ namespace Ferrite.Wrapper
         public static string Name(int kind)
         {
             return kind > 0 && kind < Names.Length ? Names[kind] : "unknown kind " + kind;
+        }
+
+        /// <summary>A log message's <c>level</c>: debug, info, warn, error.</summary>
+        public static string LevelName(LogLevel level)
+        {
+            switch (level)
+            {
+                case LogLevel.Debug:
+                    return "debug";
+                case LogLevel.Warn:
+                    return "warn";
+                case LogLevel.Error:
+                    return "error";
+                default:
+                    return "info";
+            }
         }
 
         /// <summary>The kind named <paramref name="name"/> (json's <c>"kind"</c>), or 0.</summary>

@@ -332,7 +332,7 @@ namespace Ferrite.Wrapper
         {
             var payload = new Dictionary<string, object>
             {
-                { "level", Logger.WireName(level) },
+                { "level", Protocol.LevelName(level) },
                 { "message", message },
             };
             if (eventId >= 0)
@@ -350,7 +350,7 @@ namespace Ferrite.Wrapper
             catch (Exception e)
             {
                 // A log line must never break the handler; say it where it can still be seen.
-                Console.Error.WriteLine("[" + Logger.WireName(level) + "] " + message + " (not sent: " + e.Message + ")");
+                Console.Error.WriteLine("[" + Protocol.LevelName(level) + "] " + message + " (not sent: " + e.Message + ")");
             }
         }
 
