@@ -226,14 +226,12 @@ namespace Ferrite.Wrapper.Codec
             }
             else if (value is float)
             {
-                output.WriteByte(0xca);
-                WriteBigEndian(output, BitConverter.ToInt32(BitConverter.GetBytes((float)value), 0), 4);
+                PackFixed(output, 0xca, BitConverter.ToInt32(BitConverter.GetBytes((float)value), 0), 4);
             }
             else if (value is double || value is decimal)
             {
-                output.WriteByte(0xcb);
                 double number = Convert.ToDouble(value, CultureInfo.InvariantCulture);
-                WriteBigEndian(output, BitConverter.DoubleToInt64Bits(number), 8);
+                PackFixed(output, 0xcb, BitConverter.DoubleToInt64Bits(number), 8);
             }
             else if (value is IDictionary)
             {
@@ -328,18 +326,11 @@ namespace Ferrite.Wrapper.Codec
         {
             if (length <= 0xff)
             {
-                output.WriteByte(eight);
-                output.WriteByte((byte)length);
-            }
-            else if (length <= 0xffff)
-            {
-                output.WriteByte(sixteen);
-                WriteBigEndian(output, length, 2);
+                PackFixed(output, eight, length, 1);
             }
             else
             {
-                output.WriteByte(thirtyTwo);
-                WriteBigEndian(output, length, 4);
+                PackWide(output, length, sixteen, thirtyTwo);
             }
         }
 
@@ -350,15 +341,22 @@ namespace Ferrite.Wrapper.Codec
             {
                 output.WriteByte((byte)(fix | count));
             }
-            else if (count <= 0xffff)
+            else
             {
-                output.WriteByte(sixteen);
-                WriteBigEndian(output, count, 2);
+                PackWide(output, count, sixteen, thirtyTwo);
+            }
+        }
+
+        /// <summary>A length or count as 16 bits where they hold it, else 32.</summary>
+        private static void PackWide(FrameWriter output, int size, byte sixteen, byte thirtyTwo)
+        {
+            if (size <= 0xffff)
+            {
+                PackFixed(output, sixteen, size, 2);
             }
             else
             {
-                output.WriteByte(thirtyTwo);
-                WriteBigEndian(output, count, 4);
+                PackFixed(output, thirtyTwo, size, 4);
             }
         }
 
@@ -374,23 +372,19 @@ namespace Ferrite.Wrapper.Codec
             }
             else if (value >= sbyte.MinValue)
             {
-                output.WriteByte(0xd0);
-                output.WriteByte((byte)(sbyte)value);
+                PackFixed(output, 0xd0, value, 1);
             }
             else if (value >= short.MinValue)
             {
-                output.WriteByte(0xd1);
-                WriteBigEndian(output, value, 2);
+                PackFixed(output, 0xd1, value, 2);
             }
             else if (value >= int.MinValue)
             {
-                output.WriteByte(0xd2);
-                WriteBigEndian(output, value, 4);
+                PackFixed(output, 0xd2, value, 4);
             }
             else
             {
-                output.WriteByte(0xd3);
-                WriteBigEndian(output, value, 8);
+                PackFixed(output, 0xd3, value, 8);
             }
         }
 
@@ -402,28 +396,26 @@ namespace Ferrite.Wrapper.Codec
             }
             else if (value <= 0xff)
             {
-                output.WriteByte(0xcc);
-                output.WriteByte((byte)value);
+                PackFixed(output, 0xcc, (long)value, 1);
             }
             else if (value <= 0xffff)
             {
-                output.WriteByte(0xcd);
-                WriteBigEndian(output, (long)value, 2);
+                PackFixed(output, 0xcd, (long)value, 2);
             }
             else if (value <= 0xffffffff)
             {
-                output.WriteByte(0xce);
-                WriteBigEndian(output, (long)value, 4);
+                PackFixed(output, 0xce, (long)value, 4);
             }
             else
             {
-                output.WriteByte(0xcf);
-                WriteBigEndian(output, (long)value, 8);
+                PackFixed(output, 0xcf, (long)value, 8);
             }
         }
 
-        private static void WriteBigEndian(FrameWriter output, long value, int size)
+        /// <summary>A type byte, then the low <paramref name="size"/> bytes of <paramref name="value"/>, big-endian.</summary>
+        private static void PackFixed(FrameWriter output, byte type, long value, int size)
         {
+            output.WriteByte(type);
             for (int shift = (size - 1) * 8; shift >= 0; shift -= 8)
             {
                 output.WriteByte((byte)(value >> shift));
@@ -757,12 +749,7 @@ namespace Ferrite.Wrapper.Codec
             /// <summary>The trigger map's kind and name; nil leaves them empty.</summary>
             private bool ReadTrigger(Event ev)
             {
-                byte type = Next();
-                if (type == 0xc0)
-                {
-                    return true;
-                }
-                int count = MapCount(type);
+                int count = MapOrNilCount();
                 if (count < 0)
                 {
                     return false;
@@ -803,12 +790,7 @@ namespace Ferrite.Wrapper.Codec
             /// <summary>A map of text to text (nil values as empty text) added to <paramref name="map"/>; nil adds nothing.</summary>
             private bool ReadTexts(IDictionary<string, string> map)
             {
-                byte type = Next();
-                if (type == 0xc0)
-                {
-                    return true;
-                }
-                int count = MapCount(type);
+                int count = MapOrNilCount();
                 if (count < 0)
                 {
                     return false;
@@ -904,6 +886,13 @@ namespace Ferrite.Wrapper.Codec
                     default:
                         return -1;
                 }
+            }
+
+            /// <summary>The count of the map that comes next, 0 for nil (read as an empty map), or -1 for another type.</summary>
+            private int MapOrNilCount()
+            {
+                byte type = Next();
+                return type == 0xc0 ? 0 : MapCount(type);
             }
 
             /// <summary>The count of the map that <paramref name="type"/> begins, or -1 for another type.</summary>
