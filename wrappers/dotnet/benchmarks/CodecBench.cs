@@ -4,12 +4,14 @@
 //   work per event, the socket calls apart;
 // - an event with a large body (64 KiB, 1 MiB) decoded, then the response echoing it encoded.
 // Times are CPU time per round, which other work on the machine disturbs less than wall time.
-// Neither build.sh nor the .csproj files build it. From the repository root:
+// The events are the tests' (tests/SampleEvents.cs). Neither build.sh nor the .csproj files
+// build it. From the repository root:
 //
-//   bash wrappers/dotnet/build.sh
-//   mcs -nologo -optimize+ -out:/tmp/codec-bench.exe -r:wrappers/dotnet/bin/Ferrite.Sdk.dll \
-//     -r:wrappers/dotnet/bin/ferrite-wrapper.exe wrappers/dotnet/benchmarks/CodecBench.cs
-//   MONO_PATH=wrappers/dotnet/bin mono /tmp/codec-bench.exe [SECONDS_PER_CASE]
+//   bash wrappers/dotnet/build.sh --tests
+//   bin=wrappers/dotnet/bin
+//   mcs -nologo -optimize+ -out:/tmp/codec-bench.exe -r:$bin/Ferrite.Sdk.dll \
+//     -r:$bin/ferrite-wrapper.exe -r:$bin/Ferrite.Wrapper.Tests.dll wrappers/dotnet/benchmarks/CodecBench.cs
+//   MONO_PATH=$bin mono /tmp/codec-bench.exe [SECONDS_PER_CASE]
 using System;
 using System.Collections;
 using System.Collections.Generic;
@@ -18,6 +20,7 @@ using System.Globalization;
 using Ferrite.Sdk;
 using Ferrite.Wrapper;
 using Ferrite.Wrapper.Codec;
+using Ferrite.Wrapper.Tests;
 
 namespace Ferrite.Wrapper.Benchmarks
 {
@@ -54,29 +57,10 @@ namespace Ferrite.Wrapper.Benchmarks
             return output.ToArray();
         }
 
-        /// <summary>The event the processor sends for `wrk`'s GET of <c>/</c>.</summary>
-        private static Message SmallEvent()
-        {
-            return new Message(Protocol.Event, new Dictionary<string, object>
-            {
-                { "id", 42L },
-                { "trigger", new Dictionary<string, object> { { "kind", "http" }, { "name", "http" } } },
-                { "method", "GET" },
-                { "path", "/" },
-                { "url", "/" },
-                { "query", new Dictionary<string, object>() },
-                { "headers", new Dictionary<string, object> { { "host", "127.0.0.1:8080" } } },
-                { "content_type", "" },
-                { "body", new byte[0] },
-                { "timestamp", 1764000000000L },
-                { "deadline", 1764000030000L },
-            });
-        }
-
         /// <summary>Decode, handle with the empty handler, encode: microseconds per event.</summary>
         private static void RunSmall(string name, ICodec codec, double seconds)
         {
-            var frame = Frame(codec, SmallEvent());
+            var frame = Frame(codec, new Message(Protocol.Event, SampleEvents.WrkGet()));
             var env = new Hashtable
             {
                 { "FERRITE_ADDRESS", "unused" },
@@ -106,35 +90,10 @@ namespace Ferrite.Wrapper.Benchmarks
                 name, frame.Length, round(), each));
         }
 
-        /// <summary>The event the processor sends for a POST of <paramref name="body"/>.</summary>
-        private static Message Event(byte[] body)
-        {
-            return new Message(Protocol.Event, new Dictionary<string, object>
-            {
-                { "id", 42L },
-                { "trigger", new Dictionary<string, object> { { "kind", "http" }, { "name", "echo" } } },
-                { "method", "POST" },
-                { "path", "/echo" },
-                { "url", "http://127.0.0.1:8080/echo" },
-                { "query", new Dictionary<string, object>() },
-                { "headers", new Dictionary<string, object>
-                    {
-                        { "content-length", body.Length.ToString(CultureInfo.InvariantCulture) },
-                        { "content-type", "application/octet-stream" },
-                        { "host", "127.0.0.1:8080" },
-                    }
-                },
-                { "content_type", "application/octet-stream" },
-                { "timestamp", 1764000000000L },
-                { "deadline", 1764000030000L },
-                { "body", body },
-            });
-        }
-
         private static void Run(string name, ICodec codec, int size, byte[] body, double seconds)
         {
             // The event frame as the processor writes it, in a buffer like Connection's.
-            var frame = Frame(codec, Event(body));
+            var frame = Frame(codec, new Message(Protocol.Event, SampleEvents.Echo(body)));
             var buffer = new byte[frame.Length + 16];
             Buffer.BlockCopy(frame, 0, buffer, 0, frame.Length);
             Check(codec, buffer, frame.Length, body);

@@ -53,40 +53,22 @@ namespace Ferrite.Wrapper.Tests
             return Cat(new[] { (byte)(length >> 24), (byte)(length >> 16), (byte)(length >> 8), (byte)length, kind }, payload);
         }
 
-        private static Dictionary<string, object> WrkEvent()
-        {
-            return new Dictionary<string, object>
-            {
-                { "id", 42L },
-                { "trigger", new Dictionary<string, object> { { "kind", "http" }, { "name", "http" } } },
-                { "method", "GET" },
-                { "path", "/" },
-                { "url", "/" },
-                { "query", new Dictionary<string, object>() },
-                { "headers", new Dictionary<string, object> { { "host", "127.0.0.1:8080" } } },
-                { "content_type", "" },
-                { "body", new byte[0] },
-                { "timestamp", 1764000000000L },
-                { "deadline", 1764000030000L },
-            };
-        }
-
         /// <summary>Event payloads the typed reader must take, as the processor sends them and in other valid forms.</summary>
         private static IEnumerable<KeyValuePair<string, byte[]>> TypedEvents()
         {
-            yield return Case("wrk's GET", Pack(WrkEvent()));
+            yield return Case("wrk's GET", Pack(SampleEvents.WrkGet()));
             var random = new Random(5);
             foreach (var size in new[] { 1, 255, 256, 65535, 65536, 70000 })
             {
                 var body = new byte[size];
                 random.NextBytes(body);
-                var fields = WrkEvent();
+                var fields = SampleEvents.WrkGet();
                 fields["method"] = "POST";
                 fields["content_type"] = "application/octet-stream";
                 fields["body"] = body;
                 yield return Case("body of " + size, Pack(fields));
             }
-            var text = WrkEvent();
+            var text = SampleEvents.WrkGet();
             text["path"] = "/żółw/✓";
             text["url"] = "/żółw/✓?k=日本";
             text["query"] = new Dictionary<string, object> { { "ключ", "значение" }, { "k", "日本" }, { "empty", "" } };
@@ -98,15 +80,15 @@ namespace Ferrite.Wrapper.Tests
             {
                 many["x-header-" + i] = i % 3 == 0 ? "" : new string((char)('a' + i % 26), i * 5);
             }
-            var headers = WrkEvent();
+            var headers = SampleEvents.WrkGet();
             headers["headers"] = many;
             headers["query"] = many;
             yield return Case("many headers", Pack(headers));
-            var cases = WrkEvent();
+            var cases = SampleEvents.WrkGet();
             cases["query"] = new Dictionary<string, object> { { "Q", "1" }, { "q", "2" } };
             yield return Case("query names in two cases", Pack(cases));
             var nils = new Dictionary<string, object>();
-            foreach (var key in WrkEvent().Keys)
+            foreach (var key in SampleEvents.WrkGet().Keys)
             {
                 nils[key] = key == "id" ? (object)1L : null;
             }
@@ -114,7 +96,7 @@ namespace Ferrite.Wrapper.Tests
             yield return Case("only an id", Pack(new Dictionary<string, object> { { "id", 0L } }));
             yield return Case("a negative id", Pack(new Dictionary<string, object> { { "id", -5L }, { "deadline", 0L } }));
             var extra = new Dictionary<string, object> { { "first", new List<object> { 1L, "a", null, 2.5, true } } };
-            foreach (var entry in WrkEvent())
+            foreach (var entry in SampleEvents.WrkGet())
             {
                 extra[entry.Key] = entry.Value;
                 extra["after_" + entry.Key] = new Dictionary<string, object> { { "id", 7L }, { "body", new byte[] { 1 } } };
@@ -217,8 +199,8 @@ namespace Ferrite.Wrapper.Tests
         public void TypedEventsHaveTheirOwnMapsAndCaseInsensitiveHeaders()
         {
             var codec = new MsgpackCodec();
-            var first = Decode(codec, Pack(WrkEvent())).Event;
-            var second = Decode(codec, Pack(WrkEvent())).Event;
+            var first = Decode(codec, Pack(SampleEvents.WrkGet())).Event;
+            var second = Decode(codec, Pack(SampleEvents.WrkGet())).Event;
             Assert.AreEqual("127.0.0.1:8080", first.GetHeader("Host"));
             Assert.AreEqual("127.0.0.1:8080", first.Headers["HOST"]);
             Assert.AreSame(StringComparer.OrdinalIgnoreCase, ((Dictionary<string, string>)first.Headers).Comparer);
@@ -240,7 +222,7 @@ namespace Ferrite.Wrapper.Tests
             {
                 foreach (var value in values)
                 {
-                    var fields = WrkEvent();
+                    var fields = SampleEvents.WrkGet();
                     fields["headers"] = new Dictionary<string, object> { { value, value } };
                     fields["method"] = value;
                     var ev = Decode(codec, Pack(fields)).Event;
@@ -275,7 +257,7 @@ namespace Ferrite.Wrapper.Tests
         [Test]
         public void EventsWithBytesAfterThePayloadAreProtocolErrors()
         {
-            var frame = Frame(Protocol.Event, Cat(Pack(WrkEvent()), new byte[] { 0xc0 }));
+            var frame = Frame(Protocol.Event, Cat(Pack(SampleEvents.WrkGet()), new byte[] { 0xc0 }));
             Message message;
             int needed;
             var error = Assert.Throws<ProtocolException>(() => new MsgpackCodec().TryDecode(frame, 0, frame.Length, out message, out needed));

@@ -91,17 +91,9 @@ namespace Ferrite.Wrapper.Tests
 
         private static Message Event(long id, byte[] body)
         {
-            return new Message(Protocol.Event, new Dictionary<string, object>
-            {
-                { "id", id },
-                { "trigger", new Dictionary<string, object> { { "kind", "http" }, { "name", "t" } } },
-                { "method", "POST" },
-                { "path", "/" },
-                { "url", "/" },
-                { "headers", new Dictionary<string, object> { { "host", "127.0.0.1:8080" } } },
-                { "body", body },
-                { "timestamp", 1L },
-            });
+            var fields = SampleEvents.Echo(body);
+            fields["id"] = id;
+            return new Message(Protocol.Event, fields);
         }
 
         /// <summary>
