@@ -7,12 +7,14 @@ using System.Text;
 namespace Ferrite.Sdk
 {
     /// <summary>
-    /// A handler's return value as the fields of a <c>response</c> message, with the same rules
-    /// as every ferrite runtime: <see cref="Response"/> as given; text as text/plain; bytes as
+    /// A handler's return value as the response ferrite sends for it (status, headers as
+    /// text, content type, body bytes), with the same rules as every ferrite runtime:
+    /// <see cref="Response"/> as given; text as text/plain; bytes as
     /// application/octet-stream; dictionaries and lists as application/json; a
     /// <c>(status, body)</c> pair (<c>ValueTuple</c>, <c>Tuple</c> or <c>KeyValuePair</c> whose
     /// first item is an <c>int</c>) sets the status; null is 200 with an empty body; anything
-    /// else is its <c>ToString()</c> as text.
+    /// else is its <c>ToString()</c> as text. The wrapper puts it on the wire; a handler's
+    /// test can call <see cref="From"/> to see what would be sent.
     /// </summary>
     public sealed class WireResponse
     {
