@@ -18,7 +18,7 @@ namespace Ferrite.Sdk
     /// <summary>
     /// nuclio's logger: plain (<c>Info("text")</c>) and structured
     /// (<c>InfoWith("text", "key", value, ...)</c> or with a dictionary) forms at four levels.
-    /// Lines below the processor's level are dropped here, before they cost a frame.
+    /// Lines below the processor's level are dropped here, before the wrapper sends them.
     /// </summary>
     public class Logger
     {
