@@ -19,8 +19,10 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 use tokio::sync::mpsc;
 
+use super::allocation::Now;
+use super::dispatch::{Job, Outcome};
 use super::process::describe_exit;
-use super::{DispatchError, Job, Now, Outcome, PoolConfig, WorkerPool};
+use super::{DispatchError, PoolConfig, WorkerPool};
 use crate::event::{Event, Response};
 
 /// Lines of stderr kept for a failed command's 500.

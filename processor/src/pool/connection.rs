@@ -11,7 +11,9 @@ use tokio::sync::{mpsc, Notify};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::{sleep_until_some, DispatchError, Job, Now, Outcome, WorkerPool};
+use super::allocation::Now;
+use super::dispatch::{sleep_until_some, Job, Outcome};
+use super::{DispatchError, WorkerPool};
 use crate::codec::{CodecError, CodecKind, Log, Message, WireCodec};
 use crate::event::{Event, Response};
 use crate::transport::{ReadHalf, WriteHalf};

@@ -9,8 +9,9 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::connection::{emit_log, End, Ended, FrameReader, Live, Pending};
+use super::dispatch::{Job, Outcome};
 use super::process::{describe_exit, WrapperProcess};
-use super::{DispatchError, Job, Outcome, PoolConfig, PoolError, WorkerPool};
+use super::{DispatchError, PoolConfig, PoolError, WorkerPool};
 use crate::codec::{Hello, InitError, Message, PROTOCOL_VERSION};
 use crate::transport::{Endpoint, WriteHalf};
 
