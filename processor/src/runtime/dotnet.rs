@@ -16,9 +16,8 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Instant;
 
-use super::java::{cache_dir, file_stamp, install_compiled, touch, Fnv128, FunctionCode};
+use super::compile::{file_stamp, runtime_cache, Compilation, Fnv128, FunctionCode};
 use super::{interpreter, Launch, LaunchError, PrepareError};
 
 /// The wrapper, relative to ferrite's home.
@@ -50,8 +49,7 @@ pub(super) fn check_handler(handler: &str, dir: &Path) -> Result<(), String> {
              Example.Hello or Example.Hello:Handle"
         ));
     }
-    let code = FunctionCode::find(dir, "cs", "dll", &SKIPPED_DIRS)
-        .map_err(|err| format!("cannot read {}: {err}", dir.display()))?;
+    let code = FunctionCode::find(dir, "cs", "dll", &SKIPPED_DIRS)?;
     if code.sources.is_empty() && code.libraries.is_empty() {
         return Err(format!(
             "no .cs sources or .dll assemblies in {} for handler class {class}",
@@ -76,17 +74,10 @@ pub(super) fn launch(home: &Path) -> Result<Launch, LaunchError> {
 /// function's assemblies after the wrapper.
 pub(super) fn prepare(launch: Launch, home: &Path, dir: &Path) -> Result<Launch, PrepareError> {
     let sdk = built(home, SDK_DLL, "SDK")?;
-    let code = FunctionCode::find(dir, "cs", "dll", &SKIPPED_DIRS)
-        .map_err(|err| PrepareError::Build(format!("cannot read {}: {err}", dir.display())))?;
+    let code = FunctionCode::find(dir, "cs", "dll", &SKIPPED_DIRS).map_err(PrepareError::Build)?;
     let mut args = launch.args;
     if !code.sources.is_empty() {
-        let cache = cache_dir().join("dotnet");
-        std::fs::create_dir_all(&cache).map_err(|err| {
-            PrepareError::Build(format!(
-                "cannot create the cache directory {}: {err}",
-                cache.display()
-            ))
-        })?;
+        let cache = runtime_cache("dotnet")?;
         args.push(compile(&code, &sdk, &cache)?.into_os_string());
     }
     args.extend(
@@ -134,62 +125,26 @@ fn built(home: &Path, relative: &str, what: &str) -> Result<PathBuf, LaunchError
 /// The compiled assembly of `code`, from the cache or from mcs.
 fn compile(code: &FunctionCode, sdk: &Path, cache: &Path) -> Result<PathBuf, PrepareError> {
     let mcs = mcs()?;
-    let mut hash = Fnv128::new();
-    hash.field(b"ferrite dotnet assembly v1");
+    let mut key = Fnv128::new();
+    key.field(b"ferrite dotnet assembly v1");
     let real_mcs = std::fs::canonicalize(&mcs).unwrap_or_else(|_| mcs.clone());
-    hash.field(real_mcs.as_os_str().as_encoded_bytes());
-    hash.field(file_stamp(&real_mcs).as_bytes());
-    hash.field(file_stamp(sdk).as_bytes());
-    for dll in &code.libraries {
-        hash.field(dll.as_os_str().as_encoded_bytes());
-        hash.field(file_stamp(dll).as_bytes());
-    }
-    for source in &code.sources {
-        let text = std::fs::read(source).map_err(|err| {
-            PrepareError::Build(format!("cannot read {}: {err}", source.display()))
-        })?;
-        hash.field(source.as_os_str().as_encoded_bytes());
-        hash.field(&text);
-    }
-    let name = format!("function-{}.dll", hash.hex());
-    let assembly = cache.join(&name);
-    if assembly.is_file() {
-        touch(&assembly);
-        tracing::info!(assembly = %assembly.display(), "C# sources unchanged; using the assembly compiled before");
-        return Ok(assembly);
-    }
-
-    let work = tempfile::Builder::new()
-        .prefix(".compile-")
-        .tempdir_in(cache)
-        .map_err(|err| {
-            PrepareError::Build(format!(
-                "cannot make a directory in {}: {err}",
-                cache.display()
-            ))
-        })?;
-    // The assembly's name comes from its file's, so it is compiled under its final name.
-    let output_file = work.path().join(&name);
-    let mut command = Command::new(&mcs);
-    command
-        .args(mcs_args(&output_file, sdk, &code.libraries))
-        .args(&code.sources)
-        .stdin(Stdio::null());
-    let started = Instant::now();
-    tracing::info!(
-        sources = code.sources.len(),
-        "compiling the function's C# sources"
-    );
-    install_compiled(
-        "C#",
-        command,
-        &output_file,
-        &assembly,
+    key.field(real_mcs.as_os_str().as_encoded_bytes());
+    key.field(file_stamp(&real_mcs).as_bytes());
+    key.field(file_stamp(sdk).as_bytes());
+    let assembly = Compilation {
+        language: "C#",
         cache,
-        "function-",
-        started,
-    )?;
-    Ok(assembly)
+        prefix: "function-",
+        suffix: ".dll",
+    };
+    assembly.run(code, key, |_, output_file| {
+        let mut command = Command::new(&mcs);
+        command
+            .args(mcs_args(output_file, sdk, &code.libraries))
+            .args(&code.sources)
+            .stdin(Stdio::null());
+        Ok(command)
+    })
 }
 
 /// mcs's options: a library, against the SDK, Newtonsoft.Json (which the SDK uses) and the
@@ -258,26 +213,16 @@ mod tests {
     }
 
     #[test]
-    fn code_is_found_sorted_skipping_build_output() {
+    fn build_output_is_not_searched_for_sources() {
         let dir = function_dir(&[
-            ("b/B.cs", ""),
             ("A.cs", ""),
-            (".git/C.cs", ""),
             ("bin/Debug/D.cs", ""),
             ("obj/E.cs", ""),
-            ("app.dll", ""),
             ("lib/dep.dll", ""),
-            ("other/ignored.dll", ""),
         ]);
         let code = FunctionCode::find(dir.path(), "cs", "dll", &SKIPPED_DIRS).unwrap();
-        let names = |paths: &[PathBuf]| -> Vec<String> {
-            paths
-                .iter()
-                .map(|path| path.strip_prefix(dir.path()).unwrap().display().to_string())
-                .collect()
-        };
-        assert_eq!(names(&code.sources), ["A.cs", "b/B.cs"]);
-        assert_eq!(names(&code.libraries), ["app.dll", "lib/dep.dll"]);
+        assert_eq!(code.sources, [dir.path().join("A.cs")]);
+        assert_eq!(code.libraries, [dir.path().join("lib/dep.dll")]);
     }
 
     #[test]

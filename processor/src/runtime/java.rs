@@ -9,19 +9,22 @@
 //! JVM start-up is most of a worker's: [`prepare`] also keeps a class-data-sharing archive
 //! of the wrapper's classes (JDK and libraries included), made once per wrapper jar by a
 //! training run (`-XX:ArchiveClassesAtExit`, `io.ferrite.wrapper.Main --train`), and starts
-//! every worker with it.
+//! every worker with it (`java/class_data.rs`).
 //!
 //! The JDK is `$FERRITE_JAVA_HOME`'s, else `$JAVA_HOME`'s, else the `java` and `javac` on
 //! PATH. `FERRITE_JAVA_OPTIONS` adds JVM options after ferrite's own (so they win);
 //! `FERRITE_JAVA_CDS=off` starts workers without the archive.
 
+mod class_data;
+
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant, UNIX_EPOCH};
 
+use super::compile::{file_stamp, runtime_cache, Compilation, Fnv128, FunctionCode};
 use super::{find_on_path, Launch, LaunchError, PrepareError};
+use class_data::class_data_archive;
 
 /// The wrapper jar, relative to ferrite's home.
 const WRAPPER_JAR: &str = "wrappers/java/target/ferrite-wrapper.jar";
@@ -40,9 +43,6 @@ const JVM_OPTIONS: &[&str] = &[
 ];
 /// javac runs once per change of the sources; C1 alone starts it faster.
 const JAVAC_OPTIONS: &[&str] = &["-J-XX:TieredStopAtLevel=1", "-J-XX:-UsePerfData"];
-/// The longest a training run may take before it is abandoned (workers then start without
-/// the archive).
-const TRAINING_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A binary class name (`com.example.Hello`, `Outer$Inner`), with its code in `dir`.
 pub(super) fn check_handler(handler: &str, dir: &Path) -> Result<(), String> {
@@ -59,8 +59,7 @@ pub(super) fn check_handler(handler: &str, dir: &Path) -> Result<(), String> {
              io.ferrite.EventHandler, e.g. com.example.Hello"
         ));
     }
-    let code = FunctionCode::find(dir, "java", "jar", &[])
-        .map_err(|err| format!("cannot read {}: {err}", dir.display()))?;
+    let code = FunctionCode::find(dir, "java", "jar", &[])?;
     if code.sources.is_empty() && code.libraries.is_empty() {
         return Err(format!(
             "no .java sources or .jar files in {} for handler class {handler}",
@@ -97,15 +96,8 @@ pub(super) fn launch(home: &Path) -> Result<Launch, LaunchError> {
 /// made), and returns the launch with the function's classes and jars on the classpath.
 pub(super) fn prepare(launch: Launch, home: &Path, dir: &Path) -> Result<Launch, PrepareError> {
     let jar = wrapper_jar(home)?;
-    let code = FunctionCode::find(dir, "java", "jar", &[])
-        .map_err(|err| PrepareError::Build(format!("cannot read {}: {err}", dir.display())))?;
-    let cache = cache_dir().join("java");
-    std::fs::create_dir_all(&cache).map_err(|err| {
-        PrepareError::Build(format!(
-            "cannot create the cache directory {}: {err}",
-            cache.display()
-        ))
-    })?;
+    let code = FunctionCode::find(dir, "java", "jar", &[]).map_err(PrepareError::Build)?;
+    let cache = runtime_cache("java")?;
     let jdk = JdkIdentity::of(&launch.program);
     let mut classpath = vec![jar.clone()];
     if !code.sources.is_empty() {
@@ -179,74 +171,6 @@ fn wrapper_jar(home: &Path) -> Result<PathBuf, LaunchError> {
     }
 }
 
-/// Where ferrite caches what it builds: `$FERRITE_CACHE_DIR`, else `$XDG_CACHE_HOME/ferrite`,
-/// else `~/.cache/ferrite`.
-pub(super) fn cache_dir() -> PathBuf {
-    let var = |name| std::env::var_os(name).filter(|value| !value.is_empty());
-    if let Some(dir) = var("FERRITE_CACHE_DIR") {
-        return PathBuf::from(dir);
-    }
-    if let Some(dir) = var("XDG_CACHE_HOME") {
-        return PathBuf::from(dir).join("ferrite");
-    }
-    match var("HOME") {
-        Some(home) => PathBuf::from(home).join(".cache/ferrite"),
-        None => std::env::temp_dir().join("ferrite-cache"),
-    }
-}
-
-/// What the function directory of a compiled runtime holds: sources anywhere below it
-/// (hidden directories and `skipped` ones aside) and prebuilt libraries in it or in its
-/// `lib/`, each sorted so cache keys are stable.
-#[derive(Debug, Default)]
-pub(super) struct FunctionCode {
-    pub(super) sources: Vec<PathBuf>,
-    pub(super) libraries: Vec<PathBuf>,
-}
-
-impl FunctionCode {
-    pub(super) fn find(
-        dir: &Path,
-        source_extension: &str,
-        library_extension: &str,
-        skipped: &[&str],
-    ) -> std::io::Result<FunctionCode> {
-        let mut code = FunctionCode::default();
-        let mut pending = vec![dir.to_path_buf()];
-        while let Some(at) = pending.pop() {
-            for entry in std::fs::read_dir(&at)? {
-                let entry = entry?;
-                let name = entry.file_name();
-                let name = name.to_string_lossy();
-                if name.starts_with('.') {
-                    continue;
-                }
-                let path = entry.path();
-                let kind = entry.file_type()?;
-                let is_dir = kind.is_dir() || (kind.is_symlink() && path.is_dir());
-                if is_dir {
-                    if !skipped.contains(&name.as_ref()) {
-                        pending.push(path);
-                    }
-                } else if has_extension(&path, source_extension) {
-                    code.sources.push(path);
-                } else if has_extension(&path, library_extension)
-                    && (at == dir || at == dir.join("lib"))
-                {
-                    code.libraries.push(path);
-                }
-            }
-        }
-        code.sources.sort();
-        code.libraries.sort();
-        Ok(code)
-    }
-}
-
-fn has_extension(path: &Path, extension: &str) -> bool {
-    path.extension().is_some_and(|ext| ext == extension)
-}
-
 /// What identifies the JDK, for cache keys: its `release` file (which names its version),
 /// else the tool's path and size.
 struct JdkIdentity(String);
@@ -266,48 +190,6 @@ impl JdkIdentity {
     }
 }
 
-/// A file's size and modification time, which change when it is rebuilt.
-pub(super) fn file_stamp(path: &Path) -> String {
-    match std::fs::metadata(path) {
-        Ok(meta) => {
-            let modified = meta
-                .modified()
-                .ok()
-                .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
-                .map(|since| since.as_nanos())
-                .unwrap_or_default();
-            format!("{} {modified}", meta.len())
-        }
-        Err(_) => "missing".into(),
-    }
-}
-
-/// FNV-1a, 128 bits: a stable content hash for cache keys (not for security).
-pub(super) struct Fnv128(u128);
-
-impl Fnv128 {
-    pub(super) fn new() -> Self {
-        Fnv128(0x6c62272e07bb014262b821756295c58d)
-    }
-
-    fn update(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 ^= u128::from(byte);
-            self.0 = self.0.wrapping_mul(0x0000000001000000000000000000013b);
-        }
-    }
-
-    /// Adds a field with its length, so fields cannot run into each other.
-    pub(super) fn field(&mut self, bytes: &[u8]) {
-        self.update(&(bytes.len() as u64).to_le_bytes());
-        self.update(bytes);
-    }
-
-    pub(super) fn hex(&self) -> String {
-        format!("{:032x}", self.0)
-    }
-}
-
 /// The compiled classes of `code`, from the cache or from javac.
 fn compile(
     code: &FunctionCode,
@@ -316,275 +198,47 @@ fn compile(
     cache: &Path,
 ) -> Result<PathBuf, PrepareError> {
     let javac = jdk_tool("javac")?;
-    let mut hash = Fnv128::new();
-    hash.field(b"ferrite java classes v1");
-    hash.field(jdk.0.as_bytes());
-    hash.field(file_stamp(wrapper_jar).as_bytes());
-    for jar in &code.libraries {
-        hash.field(jar.as_os_str().as_encoded_bytes());
-        hash.field(file_stamp(jar).as_bytes());
-    }
-    for source in &code.sources {
-        let text = std::fs::read(source).map_err(|err| {
-            PrepareError::Build(format!("cannot read {}: {err}", source.display()))
-        })?;
-        hash.field(source.as_os_str().as_encoded_bytes());
-        hash.field(&text);
-    }
-    let classes = cache.join(format!("classes-{}", hash.hex()));
-    if classes.is_dir() {
-        touch(&classes);
-        tracing::info!(classes = %classes.display(), "java sources unchanged; using the classes compiled before");
-        return Ok(classes);
-    }
-
-    let work = tempfile::Builder::new()
-        .prefix(".compile-")
-        .tempdir_in(cache)
-        .map_err(|err| {
-            PrepareError::Build(format!(
-                "cannot make a directory in {}: {err}",
-                cache.display()
-            ))
-        })?;
-    let output_dir = work.path().join("classes");
-    let mut arguments = String::new();
-    for source in &code.sources {
-        let _ = writeln!(arguments, "{}", argfile_quote(&source.to_string_lossy()));
-    }
-    let argfile = work.path().join("sources.txt");
-    std::fs::write(&argfile, arguments)
-        .map_err(|err| PrepareError::Build(format!("cannot write {}: {err}", argfile.display())))?;
-    let mut classpath = vec![wrapper_jar.to_path_buf()];
-    classpath.extend(code.libraries.iter().cloned());
-
-    let started = Instant::now();
-    tracing::info!(
-        sources = code.sources.len(),
-        "compiling the function's java sources"
-    );
-    let mut command = Command::new(&javac);
-    command
-        .args(JAVAC_OPTIONS)
-        .args(["-encoding", "UTF-8", "-d"])
-        .arg(&output_dir)
-        .arg("-cp")
-        .arg(std::env::join_paths(&classpath).unwrap_or_default())
-        .arg({
-            let mut at = OsString::from("@");
-            at.push(&argfile);
-            at
-        })
-        .stdin(Stdio::null());
-    install_compiled(
-        "java",
-        command,
-        &output_dir,
-        &classes,
+    let mut key = Fnv128::new();
+    key.field(b"ferrite java classes v1");
+    key.field(jdk.0.as_bytes());
+    key.field(file_stamp(wrapper_jar).as_bytes());
+    let classes = Compilation {
+        language: "java",
         cache,
-        "classes-",
-        started,
-    )?;
-    Ok(classes)
-}
-
-/// Runs a compiler `command` that writes `built` from the function's `language` sources, then moves `built` into the cache as
-/// `cached` and prunes the older entries beside it. A failed compile returns the
-/// compiler's last 60 lines for the user; a concurrent ferrite that cached the same
-/// result first is fine.
-pub(super) fn install_compiled(
-    language: &str,
-    mut command: Command,
-    built: &Path,
-    cached: &Path,
-    cache: &Path,
-    prefix: &str,
-    started: Instant,
-) -> Result<(), PrepareError> {
-    let tool = Path::new(command.get_program())
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let output = command
-        .output()
-        .map_err(|err| PrepareError::Build(format!("cannot run {tool}: {err}")))?;
-    // Compilers write diagnostics to stderr and (mcs) a summary to stdout.
-    let mut messages = String::from_utf8_lossy(&output.stderr).into_owned();
-    messages.push_str(&String::from_utf8_lossy(&output.stdout));
-    let messages = messages.trim_end();
-    if !output.status.success() || !built.exists() {
-        return Err(PrepareError::Build(format!(
-            "{tool} could not compile the function's sources:\n{}",
-            tail_lines(messages, 60)
-        )));
-    }
-    if messages.contains("warning") {
-        tracing::warn!("{tool}: {messages}");
-    }
-    match std::fs::rename(built, cached) {
-        Ok(()) => {}
-        Err(_) if cached.exists() => {}
-        Err(err) => {
-            return Err(PrepareError::Build(format!(
-                "cannot move the compiled code to {}: {err}",
-                cached.display()
-            )))
-        }
-    }
-    tracing::info!(
-        cached = %cached.display(),
-        ms = started.elapsed().as_millis() as u64,
-        "compiled the function's {language} sources"
-    );
-    prune(cache, prefix, cached);
-    Ok(())
-}
-
-/// Entries left unused this long are removed when a new one is made beside them.
-const STALE_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
-
-/// Marks a cache entry as used, so [`prune`] keeps it.
-pub(super) fn touch(path: &Path) {
-    if let Ok(file) = std::fs::File::open(path) {
-        let _ = file.set_modified(std::time::SystemTime::now());
-    }
-}
-
-/// Removes the cache entries named `prefix…` other than `keep` that have not been modified
-/// for [`STALE_AFTER`]: archives of wrapper jars since rebuilt, classes of sources since
-/// edited. Best effort; another ferrite may be removing them too.
-pub(super) fn prune(cache: &Path, prefix: &str, keep: &Path) {
-    let Ok(entries) = std::fs::read_dir(cache) else {
-        return;
+        prefix: "classes-",
+        suffix: "",
     };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let stale = entry
-            .metadata()
-            .and_then(|meta| meta.modified())
-            .is_ok_and(|modified| modified.elapsed().is_ok_and(|age| age > STALE_AFTER));
-        if path == keep || !stale || !entry.file_name().to_string_lossy().starts_with(prefix) {
-            continue;
+    classes.run(code, key, |work, output_dir| {
+        let mut arguments = String::new();
+        for source in &code.sources {
+            let _ = writeln!(arguments, "{}", argfile_quote(&source.to_string_lossy()));
         }
-        let _ = if path.is_dir() {
-            std::fs::remove_dir_all(&path)
-        } else {
-            std::fs::remove_file(&path)
-        };
-    }
+        let argfile = work.join("sources.txt");
+        std::fs::write(&argfile, arguments).map_err(|err| {
+            PrepareError::Build(format!("cannot write {}: {err}", argfile.display()))
+        })?;
+        let mut classpath = vec![wrapper_jar.to_path_buf()];
+        classpath.extend(code.libraries.iter().cloned());
+        let mut command = Command::new(&javac);
+        command
+            .args(JAVAC_OPTIONS)
+            .args(["-encoding", "UTF-8", "-d"])
+            .arg(output_dir)
+            .arg("-cp")
+            .arg(std::env::join_paths(&classpath).unwrap_or_default())
+            .arg({
+                let mut at = OsString::from("@");
+                at.push(&argfile);
+                at
+            })
+            .stdin(Stdio::null());
+        Ok(command)
+    })
 }
 
 /// A javac `@argfile` entry: quoted, with `\` and `"` escaped.
 fn argfile_quote(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
-}
-
-pub(super) fn tail_lines(text: &str, count: usize) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    let skipped = lines.len().saturating_sub(count);
-    let tail = lines[skipped..].join("\n");
-    if skipped > 0 {
-        format!("({skipped} earlier lines left out)\n{tail}")
-    } else {
-        tail
-    }
-}
-
-/// The class-data-sharing archive for this wrapper jar and JDK, made by a training run if
-/// there is none yet; `None` (and a warning) if it cannot be made.
-fn class_data_archive(java: &Path, jar: &Path, jdk: &JdkIdentity, cache: &Path) -> Option<PathBuf> {
-    let mut hash = Fnv128::new();
-    hash.field(b"ferrite java cds v1");
-    hash.field(jdk.0.as_bytes());
-    hash.field(jar.as_os_str().as_encoded_bytes());
-    hash.field(file_stamp(jar).as_bytes());
-    // Workers can use only an archive made with the options they run with.
-    for option in JVM_OPTIONS
-        .iter()
-        .map(OsString::from)
-        .chain(extra_options())
-    {
-        hash.field(option.as_encoded_bytes());
-    }
-    let archive = cache.join(format!("cds-{}.jsa", hash.hex()));
-    if archive.is_file() {
-        touch(&archive);
-        return Some(archive);
-    }
-    let started = Instant::now();
-    match train(java, jar, cache, &archive) {
-        Ok(()) => {
-            tracing::info!(
-                archive = %archive.display(),
-                ms = started.elapsed().as_millis() as u64,
-                "made the java class-data archive workers start with"
-            );
-            prune(cache, "cds-", &archive);
-            Some(archive)
-        }
-        Err(reason) => {
-            tracing::warn!("java workers start without a class-data archive: {reason}");
-            None
-        }
-    }
-}
-
-/// Runs the wrapper's training conversations in a JVM that archives its classes at exit.
-fn train(java: &Path, jar: &Path, cache: &Path, archive: &Path) -> Result<(), String> {
-    let work = tempfile::Builder::new()
-        .prefix(".cds-")
-        .tempdir_in(cache)
-        .map_err(|err| format!("cannot make a directory in {}: {err}", cache.display()))?;
-    let partial = work.path().join("archive.jsa");
-    let mut dump = OsString::from("-XX:ArchiveClassesAtExit=");
-    dump.push(&partial);
-    let mut child = Command::new(java)
-        .args(JVM_OPTIONS)
-        .args(extra_options())
-        .arg(dump)
-        .arg("-cp")
-        .arg(jar)
-        .args([MAIN_CLASS, "--train"])
-        .current_dir(work.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|err| format!("cannot run {}: {err}", java.display()))?;
-    let stderr = child.stderr.take();
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        if let Some(mut stderr) = stderr {
-            use std::io::Read;
-            let _ = stderr.read_to_string(&mut text);
-        }
-        text
-    });
-    let until = Instant::now() + TRAINING_TIMEOUT;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() < until => std::thread::sleep(Duration::from_millis(20)),
-            Ok(None) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "the training run took over {} s",
-                    TRAINING_TIMEOUT.as_secs()
-                ));
-            }
-            Err(err) => return Err(format!("cannot wait for the training run: {err}")),
-        }
-    };
-    let stderr = reader.join().unwrap_or_default();
-    if !status.success() || !partial.is_file() {
-        return Err(format!(
-            "the training run failed ({status}): {}",
-            tail_lines(stderr.trim(), 10)
-        ));
-    }
-    std::fs::rename(&partial, archive)
-        .map_err(|err| format!("cannot move the archive to {}: {err}", archive.display()))
 }
 
 #[cfg(test)]
@@ -612,41 +266,6 @@ mod tests {
         let empty = function_dir(&[("README.md", "")]);
         let err = check_handler("Hello", empty.path()).unwrap_err();
         assert!(err.contains("no .java sources or .jar files"), "{err}");
-    }
-
-    #[test]
-    fn code_is_found_sorted_skipping_hidden_directories() {
-        let dir = function_dir(&[
-            ("b/B.java", ""),
-            ("A.java", ""),
-            (".git/C.java", ""),
-            ("app.jar", ""),
-            ("lib/dep.jar", ""),
-            ("other/ignored.jar", ""),
-        ]);
-        let code = FunctionCode::find(dir.path(), "java", "jar", &[]).unwrap();
-        let names = |paths: &[PathBuf]| -> Vec<String> {
-            paths
-                .iter()
-                .map(|path| path.strip_prefix(dir.path()).unwrap().display().to_string())
-                .collect()
-        };
-        assert_eq!(names(&code.sources), ["A.java", "b/B.java"]);
-        assert_eq!(names(&code.libraries), ["app.jar", "lib/dep.jar"]);
-    }
-
-    #[test]
-    fn hashes_are_stable_and_fields_do_not_run_together() {
-        let hash = |fields: &[&[u8]]| {
-            let mut hash = Fnv128::new();
-            for field in fields {
-                hash.field(field);
-            }
-            hash.hex()
-        };
-        assert_eq!(hash(&[b"a", b"bc"]), hash(&[b"a", b"bc"]));
-        assert_ne!(hash(&[b"a", b"bc"]), hash(&[b"ab", b"c"]));
-        assert_eq!(hash(&[]).len(), 32);
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! Runtimes: how to launch each language's wrapper. A runtime is not a trait object: it
 //! is a closed set chosen from `spec.runtime`, each one file and one arm of the matches
-//! here. The wrapper it launches then speaks the protocol like any other.
+//! here. The wrapper it launches then speaks the protocol like any other. The runtimes
+//! that compile a function's sources before its workers start (Java, .NET) share
+//! `compile.rs`: finding the code, and a cache of builds keyed by a hash of their inputs.
 
+mod compile;
 mod dotnet;
 mod java;
 mod node;
