@@ -44,6 +44,15 @@ pub type ReadHalf = Box<dyn AsyncRead + Send + Unpin>;
 /// The writing half of a connection.
 pub type WriteHalf = Box<dyn AsyncWrite + Send + Unpin>;
 
+/// A stream's owned halves as the transport-neutral [`ReadHalf`] and [`WriteHalf`].
+fn into_halves<R, W>((reader, writer): (R, W)) -> (ReadHalf, WriteHalf)
+where
+    R: AsyncRead + Send + Unpin + 'static,
+    W: AsyncWrite + Send + Unpin + 'static,
+{
+    (Box::new(reader), Box::new(writer))
+}
+
 /// A bound, listening endpoint for one worker.
 #[derive(Debug)]
 pub enum Endpoint {
@@ -96,20 +105,18 @@ mod tests {
     /// A wrapper's side of the connection, from the address the wrapper is given.
     async fn connect(kind: TransportKind, address: &str) -> (ReadHalf, WriteHalf) {
         match kind {
-            TransportKind::Unix => {
-                let (r, w) = tokio::net::UnixStream::connect(address)
+            TransportKind::Unix => into_halves(
+                tokio::net::UnixStream::connect(address)
                     .await
                     .unwrap()
-                    .into_split();
-                (Box::new(r), Box::new(w))
-            }
-            TransportKind::Tcp => {
-                let (r, w) = tokio::net::TcpStream::connect(address)
+                    .into_split(),
+            ),
+            TransportKind::Tcp => into_halves(
+                tokio::net::TcpStream::connect(address)
                     .await
                     .unwrap()
-                    .into_split();
-                (Box::new(r), Box::new(w))
-            }
+                    .into_split(),
+            ),
         }
     }
 

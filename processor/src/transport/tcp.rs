@@ -5,7 +5,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 
 use tokio::net::TcpListener;
 
-use super::{ReadHalf, WriteHalf};
+use super::{into_halves, ReadHalf, WriteHalf};
 
 /// A listening loopback TCP socket.
 #[derive(Debug)]
@@ -29,7 +29,6 @@ impl TcpEndpoint {
         let (stream, _) = self.listener.accept().await?;
         // Frames are written whole and batched already; Nagle would only add delay.
         stream.set_nodelay(true)?;
-        let (reader, writer) = stream.into_split();
-        Ok((Box::new(reader), Box::new(writer)))
+        Ok(into_halves(stream.into_split()))
     }
 }

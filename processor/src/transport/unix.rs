@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use tokio::net::UnixListener;
 
-use super::{ReadHalf, WriteHalf};
+use super::{into_halves, ReadHalf, WriteHalf};
 
 /// A listening unix socket.
 #[derive(Debug)]
@@ -29,7 +29,6 @@ impl UnixEndpoint {
 
     pub(super) async fn accept(&self) -> std::io::Result<(ReadHalf, WriteHalf)> {
         let (stream, _) = self.listener.accept().await?;
-        let (reader, writer) = stream.into_split();
-        Ok((Box::new(reader), Box::new(writer)))
+        Ok(into_halves(stream.into_split()))
     }
 }
