@@ -147,58 +147,48 @@ status:
         .any(|k| k.starts_with("spec.triggers.tick:")));
 }
 
+/// Asserts that the minimal spec plus `tail` is refused at `key`, with a message holding
+/// each of `says`.
+fn assert_refused(tail: &str, key: &str, says: &[&str]) {
+    let (found, message) = invalid(&format!("{MINIMAL}{tail}"));
+    assert_eq!(found, key, "{tail}");
+    for words in says {
+        assert!(message.contains(words), "{key}: {message}");
+    }
+}
+
 #[test]
 fn unknown_keys_are_named_by_path() {
-    let (key, message) = invalid(&format!("{MINIMAL}  handlr: x\n"));
-    assert_eq!(key, "spec.handlr");
-    assert!(message.contains("unknown field `handlr`"), "{message}");
-
-    let (key, _) = invalid(&format!(
-        "{MINIMAL}  triggers:\n    web:\n      kind: http\n      attributes:\n        prot: 1\n"
-    ));
-    assert_eq!(key, "spec.triggers.web.attributes.prot");
-
-    let (key, _) = invalid(&format!("{MINIMAL}  env:\n    - name: A\n      vale: b\n"));
-    assert_eq!(key, "spec.env[0].vale");
+    // One case a line: the spec's tail, the key named, words of the message.
+    #[rustfmt::skip]
+    let cases: [(&str, &str, &[&str]); 3] = [
+        ("  handlr: x\n", "spec.handlr", &["unknown field `handlr`"]),
+        ("  triggers:\n    web:\n      kind: http\n      attributes:\n        prot: 1\n", "spec.triggers.web.attributes.prot", &[]),
+        ("  env:\n    - name: A\n      vale: b\n", "spec.env[0].vale", &[]),
+    ];
+    for (tail, key, says) in cases {
+        assert_refused(tail, key, says);
+    }
 }
 
 #[test]
 fn wrong_types_and_values_name_the_field() {
-    let (key, message) = invalid(&format!(
-        "{MINIMAL}  triggers:\n    web:\n      kind: http\n      numWorkers: many\n"
-    ));
-    assert_eq!(key, "spec.triggers.web.numWorkers");
-    assert!(message.contains("invalid type"), "{message}");
-
-    let (key, message) = invalid(&format!(
-        "{MINIMAL}  triggers:\n    web:\n      kind: http\n      numWorkers: 0\n"
-    ));
-    assert_eq!(key, "spec.triggers.web.numWorkers");
-    assert!(message.contains("from 1 to"), "{message}");
-
-    let (key, message) = invalid(&format!("{MINIMAL}  wire:\n    codec: xml\n"));
-    assert_eq!(key, "spec.wire.codec");
-    assert!(
-        message.contains("json") && message.contains("msgpack"),
-        "{message}"
-    );
-
-    let (key, message) = invalid(&format!("{MINIMAL}  wire:\n    pipelineDepth: 0\n"));
-    assert_eq!(key, "spec.wire.pipelineDepth");
-    assert!(message.contains("from 1 to 1024"), "{message}");
-
-    let (key, message) = invalid(&format!("{MINIMAL}  eventTimeout: 5 seconds\n"));
-    assert_eq!(key, "spec.eventTimeout");
-    assert!(message.contains("unknown unit"), "{message}");
-
-    let (key, _) = invalid(&format!(
-        "{MINIMAL}  triggers:\n    web:\n      kind: carrier-pigeon\n"
-    ));
-    assert_eq!(key, "spec.triggers.web.kind");
-
-    let (key, message) = invalid(&format!("{MINIMAL}  env:\n    - name: FERRITE_TOKEN\n"));
-    assert_eq!(key, "spec.env[0].name");
-    assert!(message.contains("reserved"), "{message}");
+    let workers = |value: &str| {
+        format!("  triggers:\n    web:\n      kind: http\n      numWorkers: {value}\n")
+    };
+    #[rustfmt::skip]
+    let cases: [(&str, &str, &[&str]); 7] = [
+        (&workers("many"), "spec.triggers.web.numWorkers", &["invalid type"]),
+        (&workers("0"), "spec.triggers.web.numWorkers", &["from 1 to"]),
+        ("  wire:\n    codec: xml\n", "spec.wire.codec", &["json", "msgpack"]),
+        ("  wire:\n    pipelineDepth: 0\n", "spec.wire.pipelineDepth", &["from 1 to 1024"]),
+        ("  eventTimeout: 5 seconds\n", "spec.eventTimeout", &["unknown unit"]),
+        ("  triggers:\n    web:\n      kind: carrier-pigeon\n", "spec.triggers.web.kind", &[]),
+        ("  env:\n    - name: FERRITE_TOKEN\n", "spec.env[0].name", &["reserved"]),
+    ];
+    for (tail, key, says) in cases {
+        assert_refused(tail, key, says);
+    }
 }
 
 #[test]
