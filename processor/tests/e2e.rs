@@ -121,6 +121,26 @@ impl Running {
         self.seen.join("\n")
     }
 
+    /// The private directory of the worker sockets, from the log.
+    fn socket_dir(&mut self) -> PathBuf {
+        let log = self.wait_for_log("worker sockets in");
+        log.lines()
+            .find_map(|line| line.split("worker sockets in ").nth(1))
+            .map(|rest| PathBuf::from(rest.split_whitespace().next().unwrap()))
+            .unwrap()
+    }
+
+    /// [`http`] to this processor from a thread of its own.
+    fn http_in_background(
+        &self,
+        method: &'static str,
+        path: &'static str,
+        body: &'static [u8],
+    ) -> std::thread::JoinHandle<(u16, Vec<u8>)> {
+        let address = self.address.clone();
+        std::thread::spawn(move || http(&address, method, path, body))
+    }
+
     fn terminate(&mut self) {
         nix::sys::signal::kill(
             nix::unistd::Pid::from_raw(self.child.id() as i32),
@@ -273,20 +293,14 @@ fn sigterm_drains_requests_in_flight_then_removes_the_sockets() {
         1,
         "ignored nuclio keys are reported once:\n{log}"
     );
-    let socket_dir = running.wait_for_log("worker sockets in");
-    let socket_dir: PathBuf = socket_dir
-        .lines()
-        .find_map(|line| line.split("worker sockets in ").nth(1))
-        .map(|rest| PathBuf::from(rest.split_whitespace().next().unwrap()))
-        .unwrap();
+    let socket_dir = running.socket_dir();
     assert!(socket_dir.join("worker-0.sock").exists());
 
     let (status, body) = http(&running.address, "GET", "/__internal/health", b"");
     assert_eq!(status, 200);
     assert!(String::from_utf8_lossy(&body).contains("\"live\":1"));
 
-    let address = running.address.clone();
-    let in_flight = std::thread::spawn(move || http(&address, "POST", "/slow", b"x"));
+    let in_flight = running.http_in_background("POST", "/slow", b"x");
     running.wait_for_log("slow-started");
     running.terminate();
     let (status, body) = in_flight.join().unwrap();
@@ -313,14 +327,10 @@ fn oversized_bodies_get_413_and_busy_workers_503() {
 
     // One worker takes its pipeline's depth of events (2); the rest wait 300 ms for a slot
     // and are turned away.
-    let address = running.address.clone();
     let requests: Vec<_> = (0..5)
-        .map(|_| {
-            let address = address.clone();
-            std::thread::spawn(move || http(&address, "GET", "/?s=1.5", b"").0)
-        })
+        .map(|_| running.http_in_background("GET", "/?s=1.5", b""))
         .collect();
-    let statuses: Vec<u16> = requests.into_iter().map(|r| r.join().unwrap()).collect();
+    let statuses: Vec<u16> = requests.into_iter().map(|r| r.join().unwrap().0).collect();
     assert!(statuses.contains(&503), "{statuses:?}");
     assert!(statuses.contains(&200), "{statuses:?}");
 }
@@ -332,8 +342,7 @@ fn events_go_around_a_worker_held_up_by_a_slow_one() {
         "  eventTimeout: 30s\n",
     );
     let mut running = Running::start(dir.path(), &["--workers", "2"]);
-    let address = running.address.clone();
-    let slow = std::thread::spawn(move || http(&address, "GET", "/?slow=1", b""));
+    let slow = running.http_in_background("GET", "/?slow=1", b"");
     running.wait_for_log("slow-started");
     // Past the ~2 ms a worker's running event may take before the pool stops queueing
     // events behind it.
@@ -373,12 +382,7 @@ fn a_stranger_on_the_worker_socket_is_refused_and_the_worker_still_starts() {
         "",
     );
     let mut running = Running::start(dir.path(), &[]);
-    let log = running.wait_for_log("worker sockets in");
-    let socket = log
-        .lines()
-        .find_map(|line| line.split("worker sockets in ").nth(1))
-        .map(|rest| PathBuf::from(rest.split_whitespace().next().unwrap()).join("worker-0.sock"))
-        .unwrap();
+    let socket = running.socket_dir().join("worker-0.sock");
     running.wait_for_log("worker ready");
     // Queued on the socket while the wrapper is connected; accepted at the next restart.
     let mut stranger = std::os::unix::net::UnixStream::connect(&socket).unwrap();
@@ -408,10 +412,7 @@ fn one_nodejs_worker_runs_many_waiting_events_at_once() {
     // One event at a time, 50 of them would take 10 s; all at once, about 0.2 s.
     let started = Instant::now();
     let requests: Vec<_> = (0..50)
-        .map(|_| {
-            let address = running.address.clone();
-            std::thread::spawn(move || http(&address, "GET", "/", b""))
-        })
+        .map(|_| running.http_in_background("GET", "/", b""))
         .collect();
     for request in requests {
         assert_eq!(request.join().unwrap(), (200, b"waited".to_vec()));
