@@ -9,7 +9,7 @@
  * headers, the parsed JSON body) only when asked.
  */
 
-const { EMPTY, ProtocolError, asBuffer, setOwn } = require("./protocol");
+const { EMPTY, asBuffer, setOwn } = require("./data");
 
 /** Lower-cases string keys, so `headers["Content-Type"]` finds `content-type`. */
 const CASE_INSENSITIVE = {
@@ -122,15 +122,12 @@ class Event {
     this._json = NOT_PARSED;
   }
 
-  /** The event of an `event` message's payload; a missing optional field is its
-   * default. Throws a ProtocolError without an `id`. */
+  /** The event of an `event` message's payload, for the wrapper, which has checked its
+   * `id`; a missing optional field is its default. Built without the constructor, which
+   * copies headers to lower-case them: the processor sends them lower-cased already. */
   static fromWire(payload) {
-    const id = payload.id;
-    if (typeof id !== "number") {
-      throw new ProtocolError("malformed event message: no id");
-    }
     const event = Object.create(Event.prototype);
-    event.id = id;
+    event.id = payload.id;
     event.trigger = triggerFromWire(payload.trigger);
     event.method = payload.method || "";
     event.path = payload.path || "";

@@ -1,22 +1,21 @@
 "use strict";
 /**
- * ferrite's Node.js SDK: the API handlers see, and the wrapper that runs them.
+ * ferrite's Node.js SDK: the API handlers see.
  *
  * Handlers are nuclio's: `exports.handler = (context, event) => context.callback(result)`,
  * or an `async` handler whose resolved value is the result, with an optional
  * `initContext(context)`. They need not require this package: `context.Response` is
  * here on every context. Require it for its types, or to build events and contexts in a
- * handler's own tests.
+ * handler's own tests. The process that runs handlers and speaks the wire protocol is
+ * ferrite's Node.js wrapper, `wrappers/node`.
  *
  * # Layout
  *
  * - `src/event.js`: {@link Event}.
  * - `src/response.js`: {@link Response} and how results become responses.
- * - `src/logger.js`: {@link Logger}, `context.logger`.
+ * - `src/logger.js`: {@link Logger}, `context.logger`, writing to a sink its creator gives.
  * - `src/context.js`: {@link Context}.
- * - `src/protocol.js`: the wire protocol's message kinds and codecs.
- * - `src/connection.js`: connecting to the processor; batched frame writes.
- * - `src/worker.js`: the wrapper itself: hello, load handler, init, ready, loop.
+ * - `src/data.js`: bytes as Buffers, and keys set as own properties.
  */
 
 const { Context } = require("./context");

@@ -10,7 +10,7 @@
 
 const util = require("node:util");
 
-const { setOwn } = require("./protocol");
+const { setOwn } = require("./data");
 
 /** Level names as on the wire, and their order. */
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 };

@@ -16,7 +16,7 @@
  * like one that threw it.
  */
 
-const { EMPTY, asBuffer, setOwn } = require("./protocol");
+const { EMPTY, asBuffer, setOwn } = require("./data");
 
 const TEXT = "text/plain; charset=utf-8";
 const BINARY = "application/octet-stream";

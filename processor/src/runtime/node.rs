@@ -1,11 +1,12 @@
 //! Node.js: `node wrappers/node/wrapper.js`. `FERRITE_NODE` names another `node`.
 //!
-//! The wrapper requires the SDK by its path relative to itself (`../../sdk-node`), so
-//! nothing is put on `NODE_PATH` (which ESM handlers would not see anyway, and which would
-//! let the SDK's own dependencies shadow the handler's); the SDK finds `@msgpack/msgpack`
-//! in `sdk-node/node_modules`, installed by `scripts/install-deps` (`npm ci`).
+//! The wrapper (`wrappers/node`) requires the SDK by its path relative to itself
+//! (`../../sdk-node`), so nothing is put on `NODE_PATH` (which ESM handlers would not see
+//! anyway, and which would let ferrite's own dependencies shadow the handler's); the
+//! wrapper finds `@msgpack/msgpack` in `wrappers/node/node_modules`, installed by
+//! `scripts/install-deps` (`npm ci`). The SDK has no dependencies of its own.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::{interpreter, Launch, LaunchError};
 
@@ -86,19 +87,32 @@ pub(super) fn launch(home: &Path) -> Result<Launch, LaunchError> {
         "node",
         "install Node.js 18 or newer, e.g. with scripts/install-deps, or set FERRITE_NODE to a node binary",
     )?;
+    let wrapper = wrapper_files(home)?;
+    Ok(Launch {
+        program,
+        args: vec![wrapper.into_os_string()],
+        env: Vec::new(),
+    })
+}
+
+/// `wrappers/node/wrapper.js`, once the files it needs are there: its own sources, its
+/// dependencies, and the SDK. Each missing part is named, with how to get it.
+fn wrapper_files(home: &Path) -> Result<PathBuf, LaunchError> {
     let wrapper = home.join("wrappers/node/wrapper.js");
-    let sdk = home.join("sdk-node/src/worker.js");
-    let msgpack = home.join("sdk-node/node_modules/@msgpack/msgpack/package.json");
+    let worker = home.join("wrappers/node/src/worker.js");
+    let msgpack = home.join("wrappers/node/node_modules/@msgpack/msgpack/package.json");
+    let sdk = home.join("sdk-node/src/index.js");
     for (path, what) in [
         (&wrapper, wrapper.display().to_string()),
-        (&sdk, sdk.display().to_string()),
+        (&worker, worker.display().to_string()),
         (
             &msgpack,
             format!(
-                "{} (the Node.js SDK's dependencies: run `npm ci` in sdk-node, or scripts/install-deps)",
+                "{} (the Node.js wrapper's dependencies: run `npm ci` in wrappers/node, or scripts/install-deps)",
                 msgpack.display()
             ),
         ),
+        (&sdk, sdk.display().to_string()),
     ] {
         if !path.is_file() {
             return Err(LaunchError::MissingFiles {
@@ -107,11 +121,7 @@ pub(super) fn launch(home: &Path) -> Result<Launch, LaunchError> {
             });
         }
     }
-    Ok(Launch {
-        program,
-        args: vec![wrapper.into_os_string()],
-        env: Vec::new(),
-    })
+    Ok(wrapper)
 }
 
 #[cfg(test)]
@@ -152,5 +162,39 @@ mod tests {
             let err = check_handler(bad, dir.path()).unwrap_err();
             assert!(err.contains(needle), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn each_missing_part_of_the_wrapper_is_named() {
+        const FILES: [&str; 4] = [
+            "wrappers/node/wrapper.js",
+            "wrappers/node/src/worker.js",
+            "wrappers/node/node_modules/@msgpack/msgpack/package.json",
+            "sdk-node/src/index.js",
+        ];
+        let home = tempfile::tempdir().unwrap();
+        let create = |file: &str| {
+            let path = home.path().join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "").unwrap();
+        };
+        // Each part in turn is the first one missing.
+        for missing in FILES {
+            let err = wrapper_files(home.path()).unwrap_err();
+            let LaunchError::MissingFiles { what, looked } = &err else {
+                panic!("{err}");
+            };
+            let path = home.path().join(missing).display().to_string();
+            assert!(what.starts_with(&path), "{what}");
+            assert_eq!(looked, &home.path().display().to_string());
+            if missing.contains("node_modules") {
+                assert!(what.contains("run `npm ci` in wrappers/node"), "{what}");
+            }
+            create(missing);
+        }
+        assert_eq!(
+            wrapper_files(home.path()).unwrap(),
+            home.path().join(FILES[0])
+        );
     }
 }

@@ -1,21 +1,20 @@
 "use strict";
-// The codecs alone: frames in, frames out, however the bytes are cut.
+// The codecs alone: frames in, frames out, however the bytes are cut. The first tests
+// are every codec's conformance, run for each one registered.
 
 const assert = require("node:assert/strict");
 const { describe, it } = require("node:test");
 
+const { CODECS, JsonCodec, MsgpackCodec, codecFor } = require("../src/codec");
 const {
   EVENT,
   FrameTooLarge,
   HELLO,
-  JsonCodec,
   LOG,
   MAX_FRAME_LEN,
-  MsgpackCodec,
   ProtocolError,
   READY,
   RESPONSE,
-  codecFor,
 } = require("../src/protocol");
 
 const response = {
@@ -35,7 +34,7 @@ function decodeInPieces(codec, bytes, step) {
   return messages;
 }
 
-for (const Codec of [MsgpackCodec, JsonCodec]) {
+for (const Codec of Object.values(CODECS)) {
   describe(new Codec().name, () => {
     it("round-trips every kind of message, ids up to 2^53 exactly", () => {
       const codec = new Codec();

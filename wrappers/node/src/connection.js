@@ -1,6 +1,7 @@
 "use strict";
 /**
- * The wrapper's end of a transport: connect, then read and write framed messages.
+ * The wrapper's end of a transport: framed messages read and written over the byte
+ * stream a transport (`src/transport`) connected, whatever the codec.
  *
  * Writes are batched: {@link Connection#queue} corks the socket and uncorks it once the
  * current turn of the event loop is over, so every response finished in that turn (all
@@ -9,44 +10,7 @@
  * reach the processor even if the handler then blocks or kills its process.
  */
 
-const net = require("node:net");
-
-/** A socket connected to the processor (`FERRITE_TRANSPORT`, `FERRITE_ADDRESS`). */
-function connect(transport, address) {
-  return new Promise((resolve, reject) => {
-    let socket;
-    if (transport === "unix") {
-      socket = net.createConnection({ path: address });
-    } else if (transport === "tcp") {
-      const colon = address.lastIndexOf(":");
-      const port = Number(address.slice(colon + 1));
-      if (colon < 0 || !Number.isInteger(port) || port <= 0 || port > 65535) {
-        reject(
-          new Error(`tcp address ${JSON.stringify(address)} is not HOST:PORT`),
-        );
-        return;
-      }
-      const host = address.slice(0, colon).replace(/^\[|\]$/g, "");
-      // Frames are written whole; waiting to coalesce them only adds latency.
-      socket = net.createConnection({ host, port, noDelay: true });
-    } else {
-      reject(
-        new Error(
-          `unknown transport ${JSON.stringify(transport)}: expected unix or tcp`,
-        ),
-      );
-      return;
-    }
-    const failed = (err) => reject(err);
-    socket.once("error", failed);
-    socket.once("connect", () => {
-      socket.off("error", failed);
-      resolve(socket);
-    });
-  });
-}
-
-/** A socket plus its codec. */
+/** A transport's stream (`socket`) plus its codec, which says where frames end. */
 class Connection {
   constructor(socket, codec) {
     this.socket = socket;
@@ -185,4 +149,4 @@ class Connection {
   }
 }
 
-module.exports = { Connection, connect };
+module.exports = { Connection };

@@ -8,14 +8,7 @@ const { it } = require("node:test");
 
 const { FakeProcessor } = require("./fake-processor");
 
-const WRAPPER = path.join(
-  __dirname,
-  "..",
-  "..",
-  "wrappers",
-  "node",
-  "wrapper.js",
-);
+const WRAPPER = path.join(__dirname, "..", "wrapper.js");
 const BUSY = path.join(__dirname, "fixtures", "busy");
 
 function spawnWrapper(processor, extra = {}) {

@@ -9,7 +9,8 @@
 
 const crypto = require("node:crypto");
 
-const { EVENT, RESPONSE, codecFor } = require("../src/protocol");
+const { codecFor } = require("../src/codec");
+const { EVENT, RESPONSE } = require("../src/protocol");
 
 const [codecName = "json", size = "65536", seconds = "2"] =
   process.argv.slice(2);

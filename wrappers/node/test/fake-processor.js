@@ -7,7 +7,8 @@ const net = require("node:net");
 const os = require("node:os");
 const path = require("node:path");
 
-const { codecFor, KIND_CODES, KIND_NAMES } = require("../src/protocol");
+const { codecFor } = require("../src/codec");
+const { KIND_CODES, KIND_NAMES } = require("../src/protocol");
 
 class FakeProcessor {
   constructor(server, codecName, transport, address, dir) {
@@ -48,9 +49,11 @@ class FakeProcessor {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), "ferrite-node-test-"));
       address = path.join(dir, "worker-0.sock");
       await new Promise((resolve) => server.listen(address, resolve));
-    } else {
+    } else if (transport === "tcp") {
       await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
       address = `127.0.0.1:${server.address().port}`;
+    } else {
+      throw new Error(`the fake processor has no ${transport} transport`);
     }
     return new FakeProcessor(server, codec, transport, address, dir);
   }

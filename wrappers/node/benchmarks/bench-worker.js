@@ -7,8 +7,10 @@
 //
 //   node benchmarks/bench-worker.js [msgpack|json] [events] [batch]
 
-const { EVENT, codecFor } = require("../src/protocol");
-const { Config, Worker } = require("../src/worker");
+const { codecFor } = require("../src/codec");
+const { Config } = require("../src/config");
+const { EVENT } = require("../src/protocol");
+const { Worker } = require("../src/worker");
 
 const [codecName = "msgpack", events = "200000", batch = "64"] =
   process.argv.slice(2);

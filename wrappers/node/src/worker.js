@@ -1,10 +1,11 @@
 "use strict";
 /**
- * The Node.js wrapper's work, in the shape every ferrite wrapper has:
- * connect, hello, load handler, init, ready, loop (event -> response, log).
+ * {@link Worker}: the Node.js wrapper's work, in the shape every ferrite wrapper has:
+ * hello, load handler, init, ready, loop (event -> response, log).
  *
- * `wrappers/node/wrapper.js` only calls {@link main}. Everything here takes its inputs as
- * arguments (environment, socket), so tests drive it in-process against a fake processor.
+ * `wrapper.js` reads the config, connects and hands the connection to a Worker. A
+ * Worker takes its inputs as arguments (config, connection), so tests drive it
+ * in-process against a fake processor.
  *
  * Node is asynchronous, so one wrapper holds many events at once: it declares
  * `FERRITE_CONCURRENCY` in its hello, starts each event as soon as it is read, and
@@ -16,12 +17,7 @@ const fs = require("node:fs");
 const path = require("node:path");
 const { pathToFileURL } = require("node:url");
 
-const { connect, Connection } = require("./connection");
-const { Context } = require("./context");
-const { Event } = require("./event");
-const { Logger, parseLevel, plain } = require("./logger");
 const {
-  CODECS,
   EVENT,
   HELLO,
   INIT_ERROR,
@@ -33,74 +29,11 @@ const {
   READY,
   RESPONSE,
   SHUTDOWN,
-  codecFor,
   kindName,
 } = require("./protocol");
-const { toWire } = require("./response");
+const { Context, Event, Logger, plain, toWire } = require("./sdk");
 
-const DEFAULT_CONCURRENCY = 64;
-const MAX_CONCURRENCY = 4096;
 const HANDLER_EXTENSIONS = [".js", ".mjs", ".cjs"];
-
-/** What the processor tells a wrapper through `FERRITE_*` variables. */
-class Config {
-  constructor(fields) {
-    Object.assign(this, fields);
-    Object.freeze(this);
-  }
-
-  /** Reads the variables; throws an Error naming the one missing or wrong. */
-  static fromEnv(env) {
-    const address = env.FERRITE_ADDRESS || "";
-    if (!address) throw new Error("FERRITE_ADDRESS is not set");
-    const transport = env.FERRITE_TRANSPORT || "unix";
-    if (transport !== "unix" && transport !== "tcp") {
-      throw new Error(
-        `FERRITE_TRANSPORT=${JSON.stringify(transport)} is not one of unix, tcp`,
-      );
-    }
-    const codec = env.FERRITE_CODEC || "msgpack";
-    if (!Object.hasOwn(CODECS, codec)) {
-      throw new Error(
-        `FERRITE_CODEC=${JSON.stringify(codec)} is not one of ${Object.keys(CODECS).join(", ")}`,
-      );
-    }
-    const workerId = env.FERRITE_WORKER_ID || "0";
-    if (!/^\d+$/.test(workerId)) {
-      throw new Error(
-        `FERRITE_WORKER_ID=${JSON.stringify(workerId)} is not a number`,
-      );
-    }
-    const concurrency = env.FERRITE_CONCURRENCY || String(DEFAULT_CONCURRENCY);
-    if (
-      !/^\d+$/.test(concurrency) ||
-      Number(concurrency) < 1 ||
-      Number(concurrency) > MAX_CONCURRENCY
-    ) {
-      throw new Error(
-        `FERRITE_CONCURRENCY=${JSON.stringify(concurrency)} is not a number from 1 to ${MAX_CONCURRENCY}`,
-      );
-    }
-    const logLevel = env.FERRITE_LOG_LEVEL || "info";
-    try {
-      parseLevel(logLevel);
-    } catch (err) {
-      throw new Error(`FERRITE_LOG_LEVEL: ${err.message}`);
-    }
-    return new Config({
-      transport,
-      address,
-      codec,
-      token: env.FERRITE_TOKEN || "",
-      handler: env.FERRITE_HANDLER || "",
-      functionDir: env.FERRITE_FUNCTION_DIR || process.cwd(),
-      functionName: env.FERRITE_FUNCTION_NAME || "",
-      workerId: Number(workerId),
-      logLevel,
-      concurrency: Number(concurrency),
-    });
-  }
-}
 
 /** Text that can always be sent as UTF-8: lone surrogates become U+FFFD. */
 function wellFormed(text) {
@@ -427,6 +360,11 @@ class Worker {
    * is never answered, and the processor's eventTimeout ends it.
    */
   handleEvent(payload) {
+    const id = payload.id;
+    if (typeof id !== "number") {
+      this.broken(new ProtocolError("malformed event message: no id"));
+      return;
+    }
     let event;
     try {
       event = Event.fromWire(payload);
@@ -434,7 +372,6 @@ class Worker {
       this.broken(err);
       return;
     }
-    const id = event.id;
     let answered = false;
     this.inFlight += 1;
     const answer = (result) => {
@@ -547,45 +484,10 @@ function complain(message) {
   process.stderr.write(`ferrite node wrapper: ${message}\n`);
 }
 
-/** Runs a wrapper configured by `FERRITE_*` variables; resolves with the exit status. */
-async function main(env = process.env) {
-  let config;
-  try {
-    config = Config.fromEnv(env);
-  } catch (err) {
-    complain(err.message);
-    return 1;
-  }
-  const protocol = env.FERRITE_PROTOCOL;
-  if (protocol && protocol !== String(PROTOCOL_VERSION)) {
-    // Not fatal here: hello says which version this is, and the processor decides.
-    complain(
-      `the processor speaks protocol ${protocol}, this wrapper ${PROTOCOL_VERSION}`,
-    );
-  }
-  let socket;
-  try {
-    socket = await connect(config.transport, config.address);
-  } catch (err) {
-    complain(
-      `cannot connect to ${config.transport} ${config.address}: ${err.message}`,
-    );
-    return 1;
-  }
-  const conn = new Connection(socket, codecFor(config.codec));
-  try {
-    return await new Worker(conn, config).run();
-  } finally {
-    await conn.close();
-  }
-}
-
 module.exports = {
-  Config,
-  DEFAULT_CONCURRENCY,
   Worker,
+  complain,
   describe,
   handlerFile,
   loadHandler,
-  main,
 };

@@ -6,8 +6,11 @@ const assert = require("node:assert/strict");
 const path = require("node:path");
 const { describe, it } = require("node:test");
 
+const { main } = require("../wrapper");
+const { CODECS } = require("../src/codec");
+const { TRANSPORTS } = require("../src/transport");
+const { describe: describeError } = require("../src/worker");
 const { FakeProcessor } = require("./fake-processor");
-const { Config, describe: describeError, main } = require("../src/worker");
 
 const FIXTURES = path.join(__dirname, "fixtures");
 const ROUTES = path.join(FIXTURES, "routes");
@@ -32,8 +35,8 @@ async function stop({ processor, status }) {
   return code;
 }
 
-for (const codec of ["msgpack", "json"]) {
-  for (const transport of ["unix", "tcp"]) {
+for (const codec of Object.keys(CODECS)) {
+  for (const transport of Object.keys(TRANSPORTS)) {
     describe(`worker over ${codec}/${transport}`, () => {
       it("says hello, runs initContext, says ready, and answers events", async () => {
         const worker = await start({ codec, transport });
@@ -353,6 +356,15 @@ describe("shutdown and the end of the stream", () => {
     await processor.close();
   });
 
+  it("exits 1 on an event without an id", async () => {
+    const worker = await start({ codec: "json" });
+    const { processor } = worker;
+    await processor.handshake();
+    processor.send("event", { path: "/return-text" });
+    assert.equal(await worker.status, 1);
+    await processor.close();
+  });
+
   it("exits 1 on a message that must not reach a wrapper", async () => {
     const worker = await start({ codec: "json" });
     const { processor } = worker;
@@ -457,39 +469,14 @@ describe("loading handlers", () => {
   }
 });
 
-describe("configuration", () => {
-  const env = { FERRITE_ADDRESS: "/tmp/x.sock" };
-  it("reads FERRITE_* variables with defaults", () => {
-    const config = Config.fromEnv(env);
-    assert.equal(config.transport, "unix");
-    assert.equal(config.codec, "msgpack");
-    assert.equal(config.concurrency, 64);
-    assert.equal(config.logLevel, "info");
-    assert.equal(config.workerId, 0);
-  });
-  for (const [name, value, message] of [
-    ["FERRITE_ADDRESS", "", /FERRITE_ADDRESS is not set/],
-    ["FERRITE_TRANSPORT", "shm", /FERRITE_TRANSPORT="shm"/],
-    ["FERRITE_CODEC", "xml", /FERRITE_CODEC="xml"/],
-    ["FERRITE_CONCURRENCY", "0", /FERRITE_CONCURRENCY="0"/],
-    ["FERRITE_CONCURRENCY", "4097", /from 1 to 4096/],
-    ["FERRITE_WORKER_ID", "x", /FERRITE_WORKER_ID/],
-    ["FERRITE_LOG_LEVEL", "loud", /FERRITE_LOG_LEVEL/],
-  ]) {
-    it(`rejects ${name}=${JSON.stringify(value)}`, () => {
-      assert.throws(() => Config.fromEnv({ ...env, [name]: value }), message);
-    });
-  }
-
-  it("describes thrown values in one line", () => {
-    class QuotaError extends Error {}
-    assert.equal(describeError(new QuotaError("over")), "QuotaError: over");
-    assert.equal(describeError("plain text"), "plain text");
-    assert.equal(describeError(new Error("a\r\nb")), "Error: a b");
-    assert.equal(describeError(undefined), "undefined");
-    assert.equal(
-      describeError(Object.create(null)),
-      "<the thrown value cannot be shown as text>",
-    );
-  });
+it("describes thrown values in one line", () => {
+  class QuotaError extends Error {}
+  assert.equal(describeError(new QuotaError("over")), "QuotaError: over");
+  assert.equal(describeError("plain text"), "plain text");
+  assert.equal(describeError(new Error("a\r\nb")), "Error: a b");
+  assert.equal(describeError(undefined), "undefined");
+  assert.equal(
+    describeError(Object.create(null)),
+    "<the thrown value cannot be shown as text>",
+  );
 });
