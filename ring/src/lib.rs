@@ -1,0 +1,44 @@
+//! The core of ferrite's `shm` transport: one shared-memory segment per worker holding two
+//! single-producer single-consumer byte rings, `to_wrapper` and `to_processor`, that carry
+//! exactly the bytes a socket transport would, so codecs and framing work unchanged.
+//!
+//! The rings only move bytes and say when to ring; blocking is the caller's. A side spins
+//! for a while on [`Consumer::available`] or [`Producer::free`], then calls
+//! `prepare_to_sleep` and, if that returns `true`, blocks on its doorbell (one byte on the
+//! unix socket beside the segment) and calls `cancel_sleep` when woken. After moving
+//! bytes, `needs_ring` says whether the peer sleeps and must be rung. A side that both
+//! writes and reads waits for both at once, so a slow reader never deadlocks it.
+//! The contract, byte for byte, is `schemas/PROTOCOL.md` ("shm").
+//!
+//! # Layout
+//!
+//! - `layout`: the segment's offsets and constants, public, and the header's structs.
+//! - `shm`: the rings ([`Producer`], [`Consumer`]) and the view of the mapping they live
+//!   in; the only module allowed `unsafe`.
+//! - `segment`: [`create`] and [`open`] a segment file and hand out one side's
+//!   [`Endpoint`].
+//! - `sync`: std's atomics, or loom's under `--cfg loom`.
+//!
+//! # Checking the protocol with loom
+//!
+//! `RUSTFLAGS="--cfg loom" cargo test -p ferrite-ring --release` runs the loom models in
+//! `src/loom_models.rs` (and only them). They bound preemptions to 3 unless
+//! `LOOM_MAX_PREEMPTIONS` says otherwise.
+
+// Under loom only the models build rings (segments need real atomics); the library that
+// the models' test harness links against would otherwise warn about everything.
+#![cfg_attr(all(loom, not(test)), allow(dead_code))]
+
+pub mod layout;
+#[cfg(all(test, loom))]
+mod loom_models;
+#[cfg(not(loom))]
+mod segment;
+// The one module that touches the shared mapping; each `unsafe` there says why it is sound.
+#[allow(unsafe_code)]
+mod shm;
+mod sync;
+
+#[cfg(not(loom))]
+pub use segment::{create, open, SegmentError};
+pub use shm::{Consumer, Endpoint, Producer, Side};
