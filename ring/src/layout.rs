@@ -87,7 +87,7 @@ pub(crate) struct SegmentWords {
     pub(crate) attached: AtomicU32,
 }
 
-/// One ring's indices and sleep flags, each side's on its own line.
+/// One ring's indices and sleep words, each side's on its own line.
 #[repr(C)]
 pub(crate) struct RingControl {
     pub(crate) producer: ProducerLine,

@@ -285,15 +285,8 @@ impl Producer {
     /// Whether the consumer sleeps on its doorbell and must be rung, after this half
     /// published bytes. True at most once per sleep.
     pub fn needs_ring(&mut self) -> bool {
-        // SYNC POINT: a full fence between publishing `tail` (store above, in `write`) and
-        // reading the consumer's sleep word. It pairs with the fence in the consumer's
-        // `prepare_to_sleep`, between its announcing a sleep and reading `tail`: of two
-        // SeqCst fences one comes first, so either the consumer sees our bytes and stays
-        // awake or we see its announcement and ring. Without both fences each side may
-        // read the other's old value (store buffering), and the consumer sleeps on data.
-        self.rings.full_fence();
-        self.sleeper
-            .should_ring(&self.rings.control(self.ring).consumer.consumer_sleep)
+        let consumer_sleep = &self.rings.control(self.ring).consumer.consumer_sleep;
+        self.sleeper.should_ring(&self.rings, consumer_sleep)
     }
 
     /// Announces that this half will block on its doorbell until the consumer frees space.
@@ -302,11 +295,8 @@ impl Producer {
     /// ring once it has read. Returns `false`, having withdrawn the announcement, when
     /// space appeared meanwhile. After blocking, call [`cancel_sleep`](Self::cancel_sleep).
     pub fn prepare_to_sleep(&mut self) -> bool {
-        self.sleeper
-            .announce(&self.rings.control(self.ring).producer.producer_sleep);
-        // SYNC POINT: full fence between announcing the sleep and reading `head`; pairs with
-        // the one in the consumer's `needs_ring` (see `needs_ring` above for why).
-        self.rings.full_fence();
+        let producer_sleep = &self.rings.control(self.ring).producer.producer_sleep;
+        self.sleeper.announce(&self.rings, producer_sleep);
         if self.free() > 0 {
             self.cancel_sleep();
             return false;
@@ -423,12 +413,8 @@ impl Consumer {
     /// Whether the producer sleeps waiting for space and must be rung, after this half
     /// freed some. True at most once per sleep.
     pub fn needs_ring(&mut self) -> bool {
-        // SYNC POINT: full fence between releasing `head` and reading the producer's sleep
-        // word; pairs with the fence in the producer's `prepare_to_sleep` (the mirror image
-        // of `Producer::needs_ring`).
-        self.rings.full_fence();
-        self.sleeper
-            .should_ring(&self.rings.control(self.ring).producer.producer_sleep)
+        let producer_sleep = &self.rings.control(self.ring).producer.producer_sleep;
+        self.sleeper.should_ring(&self.rings, producer_sleep)
     }
 
     /// Announces that this half will block on its doorbell until the producer writes.
@@ -437,11 +423,8 @@ impl Consumer {
     /// ring once it has written. Returns `false`, having withdrawn the announcement, when
     /// bytes arrived meanwhile. After blocking, call [`cancel_sleep`](Self::cancel_sleep).
     pub fn prepare_to_sleep(&mut self) -> bool {
-        self.sleeper
-            .announce(&self.rings.control(self.ring).consumer.consumer_sleep);
-        // SYNC POINT: full fence between announcing the sleep and reading `tail`; pairs with
-        // the one in `Producer::needs_ring`.
-        self.rings.full_fence();
+        let consumer_sleep = &self.rings.control(self.ring).consumer.consumer_sleep;
+        self.sleeper.announce(&self.rings, consumer_sleep);
         if self.available() > 0 {
             self.cancel_sleep();
             return false;
@@ -486,6 +469,14 @@ fn pieces(
 /// One half's part in the wake-up protocol. Each sleep word has one writer, its owner,
 /// which makes it odd to announce a sleep and even again to end it; the peer rings for an
 /// odd value once. (A flag that the peer clears would make two writers of one word.)
+///
+/// The two full fences, one in `announce` and one in `should_ring`, are what no wake-up
+/// is lost by. The sleeper stores its announcement, fences, and reads the index it waits
+/// on; the other half stores that index (in `write` or `read`), fences, and reads the
+/// announcement. Of two SeqCst fences one comes first, so either the sleeper sees the
+/// change and stays awake, or the other half sees the announcement and rings. Without them
+/// each may read the other's old value (store buffering), and the sleeper sleeps on a
+/// change nobody rings for.
 struct Sleeper {
     /// The value of our own sleep word: we alone write it, so this copy is current.
     own: u64,
@@ -502,13 +493,16 @@ impl Sleeper {
         }
     }
 
-    fn announce(&mut self, own_word: &AtomicU64) {
+    /// Announces a sleep; the caller then reads its index again.
+    fn announce(&mut self, rings: &Rings, own_word: &AtomicU64) {
         if self.own % 2 == 0 {
             self.own = self.own.wrapping_add(1);
-            // SYNC POINT: relaxed: the full fence that follows in `prepare_to_sleep`
-            // orders it before the index is read again.
+            // SYNC POINT: relaxed: the full fence below orders it before the index read.
             own_word.store(self.own, Ordering::Relaxed);
         }
+        // SYNC POINT: full fence between the announcement and the caller's index read;
+        // pairs with the one in the peer's `should_ring` (see above).
+        rings.full_fence();
     }
 
     fn withdraw(&mut self, own_word: &AtomicU64) {
@@ -520,10 +514,13 @@ impl Sleeper {
         }
     }
 
-    /// After a full fence: whether the peer announced a sleep we have not rung for.
-    fn should_ring(&mut self, peer_word: &AtomicU64) -> bool {
-        // SYNC POINT: relaxed: the full fence before the call orders this load after our
-        // index store; the doorbell's syscalls order everything after.
+    /// After the caller moved its index: whether the peer announced a sleep that we have
+    /// not rung for yet.
+    fn should_ring(&mut self, rings: &Rings, peer_word: &AtomicU64) -> bool {
+        // SYNC POINT: full fence between the caller's index store and reading the peer's
+        // announcement; pairs with the one in the peer's `announce` (see above).
+        rings.full_fence();
+        // SYNC POINT: relaxed: the fence orders it; the doorbell's syscalls order the rest.
         let seen = peer_word.load(Ordering::Relaxed);
         if seen % 2 == 1 && seen != self.rung {
             self.rung = seen;
