@@ -22,8 +22,15 @@
 //! # Checking the protocol with loom
 //!
 //! `RUSTFLAGS="--cfg loom" cargo test -p ferrite-ring --release` runs the loom models in
-//! `src/loom_models.rs` (and only them). They bound preemptions to 3 unless
-//! `LOOM_MAX_PREEMPTIONS` says otherwise.
+//! `src/loom_models.rs` (and only them; add `CARGO_TARGET_DIR=target/loom` to keep the
+//! normal build's artifacts). They bound preemptions to 3 unless `LOOM_MAX_PREEMPTIONS`
+//! says otherwise, and take seconds.
+//!
+//! # Stress tests
+//!
+//! `tests/stress.rs` (two threads, each with its own mapping) and `tests/two_processes.rs`
+//! exchange 20,000 checked frames each way; `FERRITE_RING_STRESS_FRAMES=1000000 cargo test
+//! -p ferrite-ring --release --test stress --test two_processes` runs the full count.
 
 // Under loom only the models build rings (segments need real atomics); the library that
 // the models' test harness links against would otherwise warn about everything.
