@@ -48,4 +48,4 @@ mod sync;
 
 #[cfg(not(loom))]
 pub use segment::{create, open, SegmentError};
-pub use shm::{Consumer, Endpoint, Producer, Side};
+pub use shm::{Consumer, Endpoint, Producer};

@@ -22,7 +22,7 @@ use crate::sync::{AtomicU64, Ordering, UnsafeCell};
 
 /// Which end of a segment a process holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Side {
+pub(crate) enum Side {
     /// Creates the segment, writes the `to_wrapper` ring and reads `to_processor`.
     Processor,
     /// Opens the segment, writes the `to_processor` ring and reads `to_wrapper`.
@@ -230,7 +230,7 @@ impl Producer {
         }
     }
 
-    /// Bytes the ring holds when empty.
+    /// How many bytes the ring can hold.
     pub fn capacity(&self) -> usize {
         self.rings.capacity
     }
@@ -358,7 +358,7 @@ impl Consumer {
         }
     }
 
-    /// Bytes the ring holds when full.
+    /// How many bytes the ring can hold.
     pub fn capacity(&self) -> usize {
         self.rings.capacity
     }
