@@ -23,8 +23,8 @@
 //!
 //! `RUSTFLAGS="--cfg loom" cargo test -p ferrite-ring --release` runs the loom models in
 //! `src/loom_models.rs` (and only them; add `CARGO_TARGET_DIR=target/loom` to keep the
-//! normal build's artifacts). They bound preemptions to 3 unless `LOOM_MAX_PREEMPTIONS`
-//! says otherwise, and take seconds.
+//! normal build's artifacts). They bound preemptions to 4 unless `LOOM_MAX_PREEMPTIONS`
+//! says otherwise, and take about 15 s.
 //!
 //! # Stress tests
 //!

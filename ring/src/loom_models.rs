@@ -8,7 +8,8 @@
 //! failure of its cells.
 //!
 //! `RUSTFLAGS="--cfg loom" cargo test -p ferrite-ring --release`; the bound on preemptions
-//! is 3 unless `LOOM_MAX_PREEMPTIONS` says otherwise.
+//! is 4 unless `LOOM_MAX_PREEMPTIONS` says otherwise. On 2 busy cores the models took 3 s
+//! at bound 3, 16 s at 4 and 111 s at 5, all passing.
 
 use std::panic::{self, AssertUnwindSafe};
 
@@ -157,7 +158,7 @@ fn exchange(to_wrapper: usize, to_processor: usize, fences: bool) {
 
 fn model(f: impl Fn() + Sync + Send + 'static) {
     let mut builder = loom::model::Builder::new();
-    builder.preemption_bound.get_or_insert(3);
+    builder.preemption_bound.get_or_insert(4);
     builder.check(f);
 }
 
