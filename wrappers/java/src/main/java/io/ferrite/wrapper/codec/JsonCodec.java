@@ -1,13 +1,19 @@
 package io.ferrite.wrapper.codec;
 
+import com.fasterxml.jackson.core.Base64Variant;
+import com.fasterxml.jackson.core.Base64Variants;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import io.ferrite.Json;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.jr.ob.JSON;
 import io.ferrite.wrapper.Protocol;
 import io.ferrite.wrapper.Protocol.Message;
 import io.ferrite.wrapper.Protocol.ProtocolException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -15,38 +21,58 @@ import java.util.Map;
 
 /**
  * One JSON object per {@code \n}-ended line, {@code "kind"} naming the message, the {@code body} in
- * base64. Remembers how far it has searched for a newline, so a long line arriving over many reads
- * is scanned once: always pass a buffer that starts where the last call's used bytes ended. A large
- * body does not go through Jackson: see {@link JsonBody}.
+ * base64. Jackson parses and writes the line, jackson-jr the fields but the body; the body's base64
+ * is coded by {@code java.util.Base64} straight from and into the line's bytes, which the JIT
+ * vectorizes: Jackson's own base64 took twice as long on large bodies (see
+ * wrappers/java/README.md). Remembers how far it has searched for a newline, so a long line
+ * arriving over many reads is scanned once: always pass a buffer that starts where the last call's
+ * used bytes ended.
  */
 final class JsonCodec implements Codec {
+  /** Lines as long as a frame: a body may be that large. */
+  private static final JsonFactory FACTORY =
+      JsonFactory.builder()
+          .streamReadConstraints(
+              StreamReadConstraints.builder().maxStringLength(Protocol.MAX_FRAME_LEN).build())
+          .build();
+
+  /**
+   * The fields other than the body: null values and repeated keys (the last wins) kept, maps as
+   * plain {@code HashMap}s.
+   */
+  private static final JSON FIELDS =
+      JSON.builder(FACTORY)
+          .enable(JSON.Feature.WRITE_NULL_PROPERTIES)
+          .disable(JSON.Feature.USE_DEFERRED_MAPS, JSON.Feature.FAIL_ON_DUPLICATE_MAP_KEYS)
+          .build();
+
+  private static final Base64.Encoder ENCODER = Base64.getEncoder();
+  private static final Base64.Decoder DECODER = Base64.getDecoder();
+
+  /**
+   * Jackson's base64, for a body the JDK's decoder cannot read straight from the line (one with an
+   * escape, say): standard, with padding or without, as the JDK's decoder reads.
+   */
+  private static final Base64Variant BASE64 = Base64Variants.MIME_NO_LINEFEEDS.withPaddingAllowed();
+
   private int scanned;
 
   @Override
   public void encode(Message message, FrameBuffer out) throws ProtocolException {
     int start = out.size();
-    try (JsonGenerator generator = Json.factory().createGenerator(out)) {
+    try (JsonGenerator generator = FACTORY.createGenerator(out)) {
       generator.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
       generator.writeStartObject();
       generator.writeStringField("kind", Protocol.name(message.kind()));
-      boolean hasBody = Protocol.hasBody(message.kind());
       for (Map.Entry<String, Object> field : message.payload().entrySet()) {
         generator.writeFieldName(field.getKey());
         Object value = field.getValue();
-        if (hasBody && value instanceof byte[] && field.getKey().equals("body")) {
-          byte[] body = (byte[]) value;
-          if (body.length >= JsonBody.LARGE) {
-            // The value's quotes go through the generator, which keeps track of commas and
-            // colons; the base64 between them goes straight into the frame.
-            generator.writeRawValue("\"");
-            generator.flush();
-            JsonBody.writeBase64(body, out);
-            generator.writeRaw('"');
-          } else {
-            generator.writeBinary(body);
-          }
+        if (value instanceof byte[]) {
+          // Base64 needs no escaping: the generator only adds the quotes.
+          byte[] text = ENCODER.encode((byte[]) value);
+          generator.writeRawUTF8String(text, 0, text.length);
         } else {
-          Json.write(generator, value);
+          FIELDS.write(value, generator);
         }
       }
       generator.writeEndObject();
@@ -66,7 +92,7 @@ final class JsonCodec implements Codec {
   public int decode(byte[] bytes, int start, int end, List<Message> out) throws ProtocolException {
     int position = start;
     while (true) {
-      int newline = JsonBody.indexOf(bytes, (byte) '\n', position + scanned, end);
+      int newline = indexOfNewline(bytes, position + scanned, end);
       if (newline < 0) {
         scanned = end - position;
         if (scanned > Protocol.MAX_FRAME_LEN) {
@@ -89,52 +115,16 @@ final class JsonCodec implements Codec {
     return -1;
   }
 
-  private static Message parseLine(byte[] bytes, int offset, int length) throws ProtocolException {
-    if (length >= JsonBody.LARGE) {
-      Message message = parseLargeBody(bytes, offset, offset + length);
-      if (message != null) {
-        return message;
+  private static int indexOfNewline(byte[] bytes, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (bytes[i] == '\n') {
+        return i;
       }
     }
-    return parseWhole(bytes, offset, length);
+    return -1;
   }
 
-  /**
-   * The message of a line with a large base64 body, or null to parse the line whole.
-   *
-   * <p>The body's bytes are cut out of the line and decoded straight from base64; only the rest,
-   * with {@code ""} in the body's place, goes through Jackson. When the body is valid base64 (so
-   * holds no quote, backslash or control character) and the rest parses, the whole line would have
-   * parsed to the same message. Anything else, an error included, is left to {@link #parseWhole},
-   * which reports it as it always has.
-   */
-  private static Message parseLargeBody(byte[] bytes, int start, int end) {
-    JsonBody.Span span = JsonBody.bodySpan(bytes, start, end);
-    if (span == null) {
-      return null;
-    }
-    int head = span.start() - start;
-    byte[] rest = new byte[head + end - span.end()];
-    System.arraycopy(bytes, start, rest, 0, head);
-    System.arraycopy(bytes, span.end(), rest, head, end - span.end());
-    Message message;
-    try {
-      message = parseWhole(rest, 0, rest.length);
-    } catch (ProtocolException e) {
-      return null;
-    }
-    if (!Protocol.hasBody(message.kind())) {
-      return null;
-    }
-    byte[] body = JsonBody.decodeBase64(bytes, span.start(), span.end());
-    if (body == null) {
-      return null;
-    }
-    message.payload().put("body", body);
-    return message;
-  }
-
-  private static Message parseWhole(byte[] bytes, int offset, int length) throws ProtocolException {
+  private static Message parseLine(byte[] bytes, int offset, int length) throws ProtocolException {
     boolean blank = true;
     for (int i = offset; i < offset + length && blank; i++) {
       blank = bytes[i] == ' ' || bytes[i] == '\t' || bytes[i] == '\r';
@@ -144,23 +134,29 @@ final class JsonCodec implements Codec {
     }
     String kindName = null;
     Map<String, Object> payload = new HashMap<>();
-    try (JsonParser parser = Json.factory().createParser(bytes, offset, length)) {
+    try (JsonParser parser = FACTORY.createParser(bytes, offset, length)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw new ProtocolException("malformed json message: not an object");
       }
       for (String name = parser.nextFieldName(); name != null; name = parser.nextFieldName()) {
-        Object value = Json.read(parser, parser.nextToken());
+        JsonToken token = parser.nextToken();
         if (name.equals("kind")) {
-          kindName = value instanceof String ? (String) value : null;
+          Object kind = FIELDS.anyFrom(parser);
+          kindName = kind instanceof String ? (String) kind : null;
+        } else if (name.equals("body")
+            && token == JsonToken.VALUE_STRING
+            && Protocol.hasBody(Protocol.kind(kindName))) {
+          byte[] body = bodyFromLine(parser, bytes, offset, offset + length);
+          payload.put(name, body != null ? body : binary(parser, kindName));
         } else {
-          payload.put(name, value);
+          payload.put(name, FIELDS.anyFrom(parser));
         }
       }
       if (parser.nextToken() != null) {
         throw new ProtocolException("malformed json message: more after the object");
       }
     } catch (IOException | IllegalArgumentException e) {
-      throw new ProtocolException("malformed json message: " + e.getMessage(), e);
+      throw new ProtocolException("malformed json message: " + firstLine(e), e);
     }
     int kind = Protocol.kind(kindName);
     if (kind == 0) {
@@ -170,16 +166,64 @@ final class JsonCodec implements Codec {
     if (Protocol.hasBody(kind)) {
       Object body = payload.get("body");
       if (body instanceof String) {
-        try {
-          payload.put("body", Base64.getDecoder().decode((String) body));
-        } catch (IllegalArgumentException e) {
-          throw new ProtocolException(
-              "malformed " + kindName + " message: body is not valid base64: " + e.getMessage());
-        }
-      } else if (body != null) {
+        // The body came before the kind, so it was read as text.
+        payload.put("body", binary((String) body, kindName));
+      } else if (body != null && !(body instanceof byte[])) {
         throw new ProtocolException("malformed " + kindName + " message: body is not a string");
       }
     }
     return new Message(kind, payload);
+  }
+
+  /**
+   * The bytes of the base64 string the parser is at, decoded straight from the line, without a
+   * String in between; null when the text between its quotes is not plain base64. The parser then
+   * skips the string, checking it as JSON.
+   */
+  private static byte[] bodyFromLine(JsonParser parser, byte[] line, int start, int end) {
+    // The parser counts offsets from the start of the line.
+    int open = start + (int) parser.currentTokenLocation().getByteOffset();
+    int close = open + 1;
+    while (close < end && line[close] != '"') {
+      close++;
+    }
+    if (close == end) {
+      return null;
+    }
+    try {
+      ByteBuffer decoded = DECODER.decode(ByteBuffer.wrap(line, open + 1, close - open - 1));
+      return decoded.remaining() == decoded.array().length
+          ? decoded.array()
+          : Arrays.copyOf(decoded.array(), decoded.remaining());
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  private static byte[] binary(JsonParser parser, String kindName) throws ProtocolException {
+    try {
+      return parser.getBinaryValue(BASE64);
+    } catch (IOException e) {
+      throw notBase64(kindName, e);
+    }
+  }
+
+  private static byte[] binary(String text, String kindName) throws ProtocolException {
+    try {
+      return DECODER.decode(text);
+    } catch (IllegalArgumentException e) {
+      throw notBase64(kindName, e);
+    }
+  }
+
+  private static ProtocolException notBase64(String kindName, Exception e) {
+    return new ProtocolException(
+        "malformed " + kindName + " message: body is not valid base64: " + firstLine(e), e);
+  }
+
+  /** Jackson's messages go on to say where in the source: one line is enough here. */
+  private static String firstLine(Exception e) {
+    String message = e.getMessage() == null ? e.toString() : e.getMessage();
+    return message.split("\n", 2)[0];
   }
 }
