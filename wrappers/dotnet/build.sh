@@ -42,7 +42,9 @@ fi
 wrapper_sources=(wrappers/dotnet/src/**/*.cs)
 if stale "$bin/ferrite-wrapper.exe" wrappers/dotnet/src/**/ "${wrapper_sources[@]}" "$bin/Ferrite.Sdk.dll"; then
   echo "build.sh: building $bin/ferrite-wrapper.exe"
-  mcs "${mcs_flags[@]}" -target:exe -out:"$bin/ferrite-wrapper.exe" -r:"$bin/Newtonsoft.Json.dll" -r:"$bin/Ferrite.Sdk.dll" "${wrapper_sources[@]}"
+  # -unsafe for src/Transport/ShmRing.cs alone, the shm transport's view of the mapped
+  # segment; no other file has an unsafe block.
+  mcs "${mcs_flags[@]}" -unsafe -target:exe -out:"$bin/ferrite-wrapper.exe" -r:"$bin/Newtonsoft.Json.dll" -r:"$bin/Ferrite.Sdk.dll" "${wrapper_sources[@]}"
 fi
 
 if [ "${1:-}" = "--tests" ]; then

@@ -20,6 +20,12 @@ namespace Ferrite.Wrapper
         public int WorkerId { get; private set; }
         public LogLevel LogLevel { get; private set; }
 
+        /// <summary><c>FERRITE_SHM_PATH</c>: the segment file of the shm transport.</summary>
+        public string ShmPath { get; private set; }
+
+        /// <summary><c>FERRITE_SPIN_MICROS</c>: how long shm re-checks a ring before it sleeps on the doorbell.</summary>
+        public int SpinMicros { get; private set; }
+
         public static Config FromEnvironment()
         {
             return From(Environment.GetEnvironmentVariables());
@@ -61,6 +67,17 @@ namespace Ferrite.Wrapper
                 throw new ArgumentException("FERRITE_WORKER_ID=" + get("FERRITE_WORKER_ID", "") + " is not a worker index");
             }
             config.WorkerId = workerId;
+            config.ShmPath = get("FERRITE_SHM_PATH", "");
+            if (config.Transport == "shm" && config.ShmPath.Length == 0)
+            {
+                throw new ArgumentException("FERRITE_SHM_PATH is not set (the shm transport needs its segment)");
+            }
+            int spinMicros;
+            if (!int.TryParse(get("FERRITE_SPIN_MICROS", "0"), NumberStyles.None, CultureInfo.InvariantCulture, out spinMicros))
+            {
+                throw new ArgumentException("FERRITE_SPIN_MICROS=" + get("FERRITE_SPIN_MICROS", "") + " is not a count of microseconds");
+            }
+            config.SpinMicros = spinMicros;
             return config;
         }
 

@@ -27,7 +27,18 @@ namespace Ferrite.Wrapper
             }
             var config = Config.FromEnvironment();
             var assemblies = LoadAssemblies(args);
-            using (var conn = new Connection(Transports.Connect(config.Transport, config.Address), Codecs.Create(config.Codec)))
+            ITransport transport;
+            try
+            {
+                transport = Transports.Connect(config);
+            }
+            catch (ShmSegmentException e)
+            {
+                // Its message says which segment and what is wrong with it (claimed already, say).
+                Console.Error.WriteLine("ferrite wrapper: " + e.Message);
+                return 1;
+            }
+            using (var conn = new Connection(transport, Codecs.Create(config.Codec)))
             {
                 try
                 {

@@ -30,13 +30,25 @@ namespace Ferrite.Wrapper.Tests
             Assert.AreEqual(LogLevel.Info, config.LogLevel);
         }
 
-        [TestCase("FERRITE_TRANSPORT", "shm", "FERRITE_TRANSPORT=shm: expected unix or tcp")]
+        [TestCase("FERRITE_TRANSPORT", "quic", "FERRITE_TRANSPORT=quic: expected unix or tcp or shm")]
+        [TestCase("FERRITE_TRANSPORT", "shm", "FERRITE_SHM_PATH is not set (the shm transport needs its segment)")]
+        [TestCase("FERRITE_SPIN_MICROS", "-5", "FERRITE_SPIN_MICROS=-5 is not a count of microseconds")]
         [TestCase("FERRITE_CODEC", "cbor", "FERRITE_CODEC=cbor: expected json or msgpack")]
         [TestCase("FERRITE_PROTOCOL", "2", "FERRITE_PROTOCOL=2 is not supported (this wrapper speaks 1)")]
         [TestCase("FERRITE_WORKER_ID", "-1", "FERRITE_WORKER_ID=-1 is not a worker index")]
         public void RefusesAValueItDoesNotKnowSayingWhatIsAllowed(string name, string value, string error)
         {
             Assert.AreEqual(error, Assert.Throws<ArgumentException>(() => From(name, value)).Message);
+        }
+
+        [Test]
+        public void ReadsTheShmSegmentAndSpinTime()
+        {
+            var config = From("FERRITE_TRANSPORT", "shm", "FERRITE_SHM_PATH", "/dev/shm/f/w.ring", "FERRITE_SPIN_MICROS", "50");
+            Assert.AreEqual("shm", config.Transport);
+            Assert.AreEqual("/dev/shm/f/w.ring", config.ShmPath);
+            Assert.AreEqual(50, config.SpinMicros);
+            Assert.AreEqual(0, From().SpinMicros);
         }
 
         [Test]

@@ -34,8 +34,9 @@ namespace Ferrite.Wrapper.Tests
     }
 
     /// <summary>
-    /// The worker's loop over every transport, each a real socket, with every codec: events
-    /// in, logs and responses out, each written whole from the connection's buffer.
+    /// The worker's loop over every transport (real sockets; for shm a real segment and its
+    /// doorbell socket) with every codec: events in, logs and responses out, each written
+    /// whole from the connection's buffer.
     /// </summary>
     [TestFixture]
     public class WorkerTest
@@ -109,8 +110,9 @@ namespace Ferrite.Wrapper.Tests
         }
 
         /// <summary>
-        /// Connects a worker to a listening socket as the processor would, sends it the events
-        /// (then a shutdown, or closes the stream), runs its loop, and reads what it wrote.
+        /// Connects a worker to a listening processor side as the processor would, sends it
+        /// the events (then a shutdown, or closes the stream), runs its loop, and reads what
+        /// it wrote.
         /// </summary>
         private static List<Message> Run(string transportName, string codecName, string method, bool shutdown, params Message[] events)
         {
@@ -120,19 +122,17 @@ namespace Ferrite.Wrapper.Tests
                 {
                     { "FERRITE_TRANSPORT", transportName },
                     { "FERRITE_ADDRESS", listener.Address },
+                    { "FERRITE_SHM_PATH", listener.ShmPath },
                     { "FERRITE_CODEC", codecName },
                     { "FERRITE_HANDLER", typeof(WorkerTestHandlers).FullName + ":" + method },
                 };
                 var config = Config.From(env);
-                using (var conn = new Connection(Transports.Connect(config.Transport, config.Address), Codecs.Create(config.Codec)))
+                using (var conn = new Connection(Transports.Connect(config), Codecs.Create(config.Codec)))
                 using (var processorSide = listener.Accept())
                 {
-                    // Time limits on both directions are the watchdog of a test that would hang.
-                    processorSide.ReceiveTimeout = 10000;
-                    processorSide.SendTimeout = 10000;
                     var worker = new Worker(conn, config, new[] { typeof(WorkerTestHandlers).Assembly });
                     worker.LoadHandler();
-                    // The loop runs beside this side's writes and reads, so neither waits on a full socket buffer.
+                    // The loop runs beside this side's writes and reads, so neither waits on a full buffer.
                     var loop = Task.Run(() =>
                     {
                         try
@@ -154,12 +154,12 @@ namespace Ferrite.Wrapper.Tests
                     {
                         codec.Encode(new Message(Protocol.Shutdown, null), output);
                     }
-                    processorSide.Send(output.Buffer, 0, output.Length, SocketFlags.None);
+                    processorSide.Transport.Write(output.Buffer, 0, output.Length);
                     if (!shutdown)
                     {
-                        processorSide.Shutdown(SocketShutdown.Send);
+                        processorSide.Socket.Shutdown(SocketShutdown.Send);
                     }
-                    var replies = ReadAll(processorSide, codec);
+                    var replies = ReadAll(processorSide.Transport, codec);
                     Assert.IsTrue(loop.Wait(10000), "the worker's loop did not end");
                     Assert.AreEqual(0, loop.Result);
                     return replies;
@@ -167,21 +167,34 @@ namespace Ferrite.Wrapper.Tests
             }
         }
 
-        /// <summary>The processor's side: a socket listening where <see cref="Address"/> says, for the transport named.</summary>
+        /// <summary>
+        /// The processor's side of a transport: a socket listening where <see cref="Address"/>
+        /// says, and for shm a segment at <see cref="ShmPath"/> beside it, made as the
+        /// processor makes it (<see cref="ShmEndpoint.Create"/>).
+        /// </summary>
         private sealed class Listener : IDisposable
         {
+            /// <summary>Rings large enough for every test's events and replies at once, as socket buffers are.</summary>
+            private const long ShmCapacity = 1 << 20;
+
             private readonly Socket socket;
             private readonly string directory;
+            private ShmEndpoint segment;
 
             public Listener(string transport)
             {
-                if (transport == "unix")
+                if (transport == "unix" || transport == "shm")
                 {
                     directory = Path.Combine(Path.GetTempPath(), "ferrite-test-" + Guid.NewGuid().ToString("N"));
                     Directory.CreateDirectory(directory);
                     Address = Path.Combine(directory, "worker.sock");
                     socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
                     socket.Bind(new UnixDomainSocketEndPoint(Address));
+                    if (transport == "shm")
+                    {
+                        ShmPath = Path.Combine(directory, "worker.ring");
+                        segment = ShmEndpoint.Create(ShmPath, ShmCapacity);
+                    }
                 }
                 else if (transport == "tcp")
                 {
@@ -198,14 +211,36 @@ namespace Ferrite.Wrapper.Tests
 
             public string Address { get; private set; }
 
-            public Socket Accept()
+            /// <summary>The segment's path for shm, else null.</summary>
+            public string ShmPath { get; private set; }
+
+            public ProcessorSide Accept()
             {
-                return socket.Accept();
+                var accepted = socket.Accept();
+                // Time limits on the socket (for shm, on waiting for a doorbell) are the
+                // watchdog of a test that would hang.
+                accepted.ReceiveTimeout = 10000;
+                accepted.SendTimeout = 10000;
+                ITransport transport;
+                if (segment != null)
+                {
+                    transport = new ShmTransport(segment, accepted, 0);
+                    segment = null;
+                }
+                else
+                {
+                    transport = new AcceptedSocket(accepted);
+                }
+                return new ProcessorSide(transport, accepted);
             }
 
             public void Dispose()
             {
                 socket.Close();
+                if (segment != null)
+                {
+                    segment.Dispose();
+                }
                 if (directory != null)
                 {
                     Directory.Delete(directory, true);
@@ -213,7 +248,35 @@ namespace Ferrite.Wrapper.Tests
             }
         }
 
-        private static List<Message> ReadAll(Socket socket, ICodec codec)
+        /// <summary>An accepted connection as a transport, to read and write it as the worker does.</summary>
+        private sealed class AcceptedSocket : SocketTransport
+        {
+            public AcceptedSocket(Socket socket)
+                : base(socket)
+            {
+            }
+        }
+
+        /// <summary>The processor's end of one connection: its transport, and the socket under it to half-close.</summary>
+        private sealed class ProcessorSide : IDisposable
+        {
+            public ProcessorSide(ITransport transport, Socket socket)
+            {
+                Transport = transport;
+                Socket = socket;
+            }
+
+            public ITransport Transport { get; private set; }
+
+            public Socket Socket { get; private set; }
+
+            public void Dispose()
+            {
+                Transport.Dispose();
+            }
+        }
+
+        private static List<Message> ReadAll(ITransport transport, ICodec codec)
         {
             var buffer = new byte[1 << 16];
             int end = 0;
@@ -223,7 +286,7 @@ namespace Ferrite.Wrapper.Tests
                 {
                     Array.Resize(ref buffer, buffer.Length * 2);
                 }
-                int read = socket.Receive(buffer, end, buffer.Length - end, SocketFlags.None);
+                int read = transport.Read(buffer, end, buffer.Length - end);
                 if (read == 0)
                 {
                     break;
