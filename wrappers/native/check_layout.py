@@ -9,8 +9,11 @@ import json
 import sys
 
 
+def offsets(fields):
+    return {name: field["offset"] for name, field in fields.items()}
+
+
 def expected(schema):
-    offsets = lambda fields: {name: field["offset"] for name, field in fields.items()}
     rings = {
         name: {"index": ring["index"], "control_offset": ring["control_offset"]}
         for name, ring in schema["rings"].items()

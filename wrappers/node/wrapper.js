@@ -14,7 +14,9 @@
  * - `src/config.js`: {@link Config}, the `FERRITE_*` variables.
  * - `src/protocol.js`: the message kinds, the protocol version, protocol errors.
  * - `src/codec/`: one file per codec (`json.js`, `msgpack.js`), named in `index.js`.
- * - `src/transport/`: one file per transport (`unix.js`, `tcp.js`), named in `index.js`.
+ * - `src/transport/`: one file per transport (`unix.js`, `tcp.js`, `shm.js`), named in
+ *   `index.js`.
+ * - `native/`: the Node-API addon over the C core of the shm rings (`wrappers/native`).
  * - `src/connection.js`: framed, batched reads and writes over a transport's stream.
  * - `src/worker.js`: hello, load handler, init, ready, loop.
  * - `src/sdk.js`: what the wrapper takes from the SDK.
@@ -45,7 +47,10 @@ async function main(env = process.env) {
   }
   let socket;
   try {
-    socket = await transportFor(config.transport).connect(config.address);
+    socket = await transportFor(config.transport).connect(
+      config.address,
+      config,
+    );
   } catch (err) {
     complain(
       `cannot connect to ${config.transport} ${config.address}: ${err.message}`,

@@ -10,6 +10,8 @@ const { TRANSPORTS } = require("./transport");
 
 const DEFAULT_CONCURRENCY = 64;
 const MAX_CONCURRENCY = 4096;
+// A second: spinning longer than that is a misconfiguration, not a tuning.
+const MAX_SPIN_MICROS = 1_000_000;
 
 /** What the processor tells a wrapper through `FERRITE_*` variables. */
 class Config {
@@ -50,6 +52,16 @@ class Config {
         `FERRITE_CONCURRENCY=${JSON.stringify(concurrency)} is not a number from 1 to ${MAX_CONCURRENCY}`,
       );
     }
+    const shmPath = env.FERRITE_SHM_PATH || "";
+    if (transport === "shm" && !shmPath) {
+      throw new Error("FERRITE_SHM_PATH is not set (FERRITE_TRANSPORT=shm)");
+    }
+    const spinMicros = env.FERRITE_SPIN_MICROS || "0";
+    if (!/^\d+$/.test(spinMicros) || Number(spinMicros) > MAX_SPIN_MICROS) {
+      throw new Error(
+        `FERRITE_SPIN_MICROS=${JSON.stringify(spinMicros)} is not a number of microseconds from 0 to ${MAX_SPIN_MICROS}`,
+      );
+    }
     const logLevel = env.FERRITE_LOG_LEVEL || "info";
     try {
       parseLevel(logLevel);
@@ -67,6 +79,8 @@ class Config {
       workerId: Number(workerId),
       logLevel,
       concurrency: Number(concurrency),
+      shmPath,
+      spinMicros: Number(spinMicros),
     });
   }
 }

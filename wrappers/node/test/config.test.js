@@ -15,6 +15,19 @@ it("reads FERRITE_* variables with defaults", () => {
   assert.equal(config.concurrency, 64);
   assert.equal(config.logLevel, "info");
   assert.equal(config.workerId, 0);
+  assert.equal(config.spinMicros, 0);
+});
+
+it("reads the shm segment's path and the spin time", () => {
+  const config = Config.fromEnv({
+    ...env,
+    FERRITE_TRANSPORT: "shm",
+    FERRITE_SHM_PATH: "/dev/shm/ferrite-x/worker-0.ring",
+    FERRITE_SPIN_MICROS: "50",
+  });
+  assert.equal(config.transport, "shm");
+  assert.equal(config.shmPath, "/dev/shm/ferrite-x/worker-0.ring");
+  assert.equal(config.spinMicros, 50);
 });
 for (const [name, value, message] of [
   ["FERRITE_ADDRESS", "", /FERRITE_ADDRESS is not set/],
@@ -24,6 +37,9 @@ for (const [name, value, message] of [
   ["FERRITE_CONCURRENCY", "4097", /from 1 to 4096/],
   ["FERRITE_WORKER_ID", "x", /FERRITE_WORKER_ID/],
   ["FERRITE_LOG_LEVEL", "loud", /FERRITE_LOG_LEVEL/],
+  ["FERRITE_TRANSPORT", "shm", /FERRITE_SHM_PATH is not set/],
+  ["FERRITE_SPIN_MICROS", "-1", /FERRITE_SPIN_MICROS="-1"/],
+  ["FERRITE_SPIN_MICROS", "1000001", /from 0 to 1000000/],
 ]) {
   it(`rejects ${name}=${JSON.stringify(value)}`, () => {
     assert.throws(() => Config.fromEnv({ ...env, [name]: value }), message);

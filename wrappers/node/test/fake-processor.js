@@ -1,6 +1,7 @@
 "use strict";
 // A stand-in for the ferrite processor: listens like it does, accepts one wrapper, and
-// lets a test send frames and wait for the wrapper's.
+// lets a test send frames and wait for the wrapper's. For shm it creates the segment with
+// the addon and speaks through the same RingStream as the wrapper, from the other end.
 
 const fs = require("node:fs");
 const net = require("node:net");
@@ -8,22 +9,27 @@ const os = require("node:os");
 const path = require("node:path");
 
 const { codecFor } = require("../src/codec");
+const { RingStream } = require("../src/transport/shm");
 const { KIND_CODES, KIND_NAMES } = require("../src/protocol");
 
 class FakeProcessor {
-  constructor(server, codecName, transport, address, dir) {
+  constructor(server, codecName, transport, address, dir, ring) {
     this.server = server;
     this.codecName = codecName;
     this.codec = codecFor(codecName);
     this.transport = transport;
     this.address = address;
     this.dir = dir;
+    this.ring = ring;
     this.socket = undefined;
     this.messages = [];
     this.waiters = [];
     this.ended = false;
     this.connected = new Promise((resolve) => {
-      server.once("connection", (socket) => {
+      server.once("connection", (connection) => {
+        const socket = ring
+          ? new RingStream(ring.endpoint, connection, 0)
+          : connection;
         this.socket = socket;
         socket.on("data", (chunk) => {
           for (const message of this.codec.decode(chunk)) {
@@ -45,17 +51,25 @@ class FakeProcessor {
     const server = net.createServer();
     let address;
     let dir;
-    if (transport === "unix") {
+    let ring;
+    if (transport === "unix" || transport === "shm") {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), "ferrite-node-test-"));
       address = path.join(dir, "worker-0.sock");
       await new Promise((resolve) => server.listen(address, resolve));
+      if (transport === "shm") {
+        // Required here: the other transports' tests run without the addon.
+        const { Endpoint } = require("../native");
+        const segment = path.join(dir, "worker-0.ring");
+        // Small enough that the large bodies of the tests wrap it many times.
+        ring = { path: segment, endpoint: Endpoint.create(segment, 64 * 1024) };
+      }
     } else if (transport === "tcp") {
       await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
       address = `127.0.0.1:${server.address().port}`;
     } else {
       throw new Error(`the fake processor has no ${transport} transport`);
     }
-    return new FakeProcessor(server, codec, transport, address, dir);
+    return new FakeProcessor(server, codec, transport, address, dir, ring);
   }
 
   /** The wrapper's environment for `functionDir` and `handler`. */
@@ -71,6 +85,7 @@ class FakeProcessor {
       FERRITE_FUNCTION_NAME: "test-function",
       FERRITE_WORKER_ID: "3",
       FERRITE_LOG_LEVEL: "debug",
+      ...(this.ring ? { FERRITE_SHM_PATH: this.ring.path } : {}),
       ...extra,
     };
   }
@@ -165,6 +180,8 @@ class FakeProcessor {
 
   async close() {
     this.socket?.destroy();
+    // Never connected: the segment is still only ours.
+    if (this.socket === undefined) this.ring?.endpoint.close();
     await new Promise((resolve) => this.server.close(resolve));
     if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
   }

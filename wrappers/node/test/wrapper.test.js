@@ -26,7 +26,7 @@ function spawnWrapper(processor, extra = {}) {
   return { child, exited };
 }
 
-for (const transport of ["unix", "tcp"]) {
+for (const transport of ["unix", "tcp", "shm"]) {
   it(`runs a worker over ${transport} and exits 0 on shutdown, timers pending`, async () => {
     const processor = await FakeProcessor.start({ transport });
     const { child, exited } = spawnWrapper(processor);
@@ -52,12 +52,29 @@ it("exits with the status the handler exits with", async () => {
   await processor.close();
 });
 
-it("exits 0 when the processor goes away", async () => {
-  const processor = await FakeProcessor.start();
+for (const transport of ["unix", "shm"]) {
+  it(`exits 0 when the processor goes away (${transport})`, async () => {
+    const processor = await FakeProcessor.start({ transport });
+    const { exited } = spawnWrapper(processor);
+    await processor.handshake();
+    processor.socket.end();
+    assert.equal((await exited).code, 0);
+    await processor.close();
+  });
+}
+
+it("exits 1 with a message when the shm segment is already claimed", async () => {
+  const processor = await FakeProcessor.start({ transport: "shm" });
+  const { Endpoint } = require("../native");
+  const other = Endpoint.open(processor.ring.path);
   const { exited } = spawnWrapper(processor);
-  await processor.handshake();
-  processor.socket.end();
-  assert.equal((await exited).code, 0);
+  const { code, output } = await exited;
+  assert.equal(code, 1);
+  assert.match(
+    output,
+    /ferrite node wrapper: cannot connect to shm .*: shared-memory segment .* is already open by a wrapper/,
+  );
+  other.close();
   await processor.close();
 });
 
