@@ -3,12 +3,12 @@ package io.ferrite;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import java.io.ByteArrayOutputStream;
+import com.fasterxml.jackson.jr.ob.JSON;
+import com.fasterxml.jackson.jr.ob.api.ReaderWriterProvider;
+import com.fasterxml.jackson.jr.ob.api.ValueWriter;
+import com.fasterxml.jackson.jr.ob.impl.JSONWriter;
 import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.lang.reflect.Array;
 import java.lang.reflect.RecordComponent;
 import java.math.BigDecimal;
@@ -16,15 +16,17 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.time.temporal.TemporalAccessor;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * JSON for handlers: {@link #encode} is how a map, list or record result is sent, {@link #parse}
- * reads a JSON body.
+ * reads a JSON body. Both are jackson-jr's, with the rules below.
  *
  * <pre>{@code
  * Map<?, ?> body = (Map<?, ?>) Json.parse(event.getBody());
@@ -34,22 +36,22 @@ public final class Json {
   /** Text and documents as long as a frame: a request body may be that large. */
   private static final int MAX_STRING_LENGTH = 256 * 1024 * 1024;
 
-  private static final JsonFactory FACTORY =
-      JsonFactory.builder()
-          .streamReadConstraints(
-              StreamReadConstraints.builder().maxStringLength(MAX_STRING_LENGTH).build())
-          .build();
+  private static final JSON JR =
+      JSON.builder(
+              JsonFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder().maxStringLength(MAX_STRING_LENGTH).build())
+                  .build())
+          // Maps as they are, null values and repeated keys (the last wins) included; records'
+          // fields in their order.
+          .enable(
+              JSON.Feature.WRITE_NULL_PROPERTIES,
+              JSON.Feature.WRITE_RECORD_FIELDS_IN_DECLARATION_ORDER)
+          .disable(JSON.Feature.USE_DEFERRED_MAPS, JSON.Feature.FAIL_ON_DUPLICATE_MAP_KEYS)
+          .build()
+          .with(new Rules());
 
   private Json() {}
-
-  /**
-   * The JSON factory ferrite reads and writes with, its limits raised to ferrite's frame size.
-   *
-   * @return the shared factory
-   */
-  public static JsonFactory factory() {
-    return FACTORY;
-  }
 
   /**
    * A value as UTF-8 JSON.
@@ -63,13 +65,11 @@ public final class Json {
    * @throws IllegalArgumentException for a value of another type, or a number that is not finite
    */
   public static byte[] encode(Object value) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-    try (JsonGenerator generator = FACTORY.createGenerator(out)) {
-      write(generator, value);
+    try {
+      return JR.asBytes(value);
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new IllegalArgumentException(e.getMessage(), e);
     }
-    return out.toByteArray();
   }
 
   /**
@@ -79,112 +79,10 @@ public final class Json {
    * @return its JSON
    */
   public static String stringify(Object value) {
-    StringWriter out = new StringWriter();
-    try (JsonGenerator generator = FACTORY.createGenerator(out)) {
-      write(generator, value);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toString();
-  }
-
-  /**
-   * Writes one value with a generator; see {@link #encode}.
-   *
-   * @param generator where to
-   * @param value the value
-   * @throws IOException if the generator's output fails
-   */
-  public static void write(JsonGenerator generator, Object value) throws IOException {
-    if (value == null) {
-      generator.writeNull();
-    } else if (value instanceof String) {
-      generator.writeString((String) value);
-    } else if (value instanceof Boolean) {
-      generator.writeBoolean((Boolean) value);
-    } else if (value instanceof Number) {
-      writeNumber(generator, (Number) value);
-    } else if (value instanceof Map) {
-      generator.writeStartObject();
-      for (Map.Entry<?, ?> entry : ((Map<?, ?>) value).entrySet()) {
-        generator.writeFieldName(String.valueOf(entry.getKey()));
-        write(generator, entry.getValue());
-      }
-      generator.writeEndObject();
-    } else if (value instanceof Iterable) {
-      generator.writeStartArray();
-      for (Object item : (Iterable<?>) value) {
-        write(generator, item);
-      }
-      generator.writeEndArray();
-    } else if (value instanceof byte[]) {
-      generator.writeBinary((byte[]) value);
-    } else if (value.getClass().isArray()) {
-      int length = Array.getLength(value);
-      generator.writeStartArray();
-      for (int i = 0; i < length; i++) {
-        write(generator, Array.get(value, i));
-      }
-      generator.writeEndArray();
-    } else if (value instanceof CharSequence || value instanceof Character) {
-      generator.writeString(value.toString());
-    } else if (value instanceof Enum) {
-      generator.writeString(((Enum<?>) value).name());
-    } else if (value instanceof Optional) {
-      write(generator, ((Optional<?>) value).orElse(null));
-    } else if (value instanceof Date) {
-      generator.writeString(((Date) value).toInstant().toString());
-    } else if (value instanceof TemporalAccessor || value instanceof java.util.UUID) {
-      generator.writeString(value.toString());
-    } else if (value.getClass().isRecord()) {
-      generator.writeStartObject();
-      for (RecordComponent component : value.getClass().getRecordComponents()) {
-        generator.writeFieldName(component.getName());
-        write(generator, componentValue(component, value));
-      }
-      generator.writeEndObject();
-    } else {
-      throw new IllegalArgumentException(
-          "cannot encode a "
-              + value.getClass().getName()
-              + " as JSON: use a Map, a List, a record or text");
-    }
-  }
-
-  private static void writeNumber(JsonGenerator generator, Number number) throws IOException {
-    if (number instanceof Integer
-        || number instanceof Long
-        || number instanceof Short
-        || number instanceof Byte) {
-      generator.writeNumber(number.longValue());
-    } else if (number instanceof Double || number instanceof Float) {
-      double value = number.doubleValue();
-      if (Double.isNaN(value) || Double.isInfinite(value)) {
-        throw new IllegalArgumentException(value + " is not a JSON number");
-      }
-      if (number instanceof Float) {
-        generator.writeNumber(number.floatValue());
-      } else {
-        generator.writeNumber(value);
-      }
-    } else if (number instanceof BigInteger) {
-      generator.writeNumber((BigInteger) number);
-    } else if (number instanceof BigDecimal) {
-      generator.writeNumber((BigDecimal) number);
-    } else {
-      // AtomicLong, LongAdder and the like.
-      generator.writeNumber(number.toString());
-    }
-  }
-
-  private static Object componentValue(RecordComponent component, Object record) {
     try {
-      var accessor = component.getAccessor();
-      accessor.setAccessible(true);
-      return accessor.invoke(record);
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      throw new IllegalArgumentException(
-          "cannot read " + record.getClass().getName() + "." + component.getName() + ": " + e, e);
+      return JR.asString(value);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
     }
   }
 
@@ -198,7 +96,7 @@ public final class Json {
    * @throws IllegalArgumentException if it is not one JSON value
    */
   public static Object parse(byte[] json) {
-    try (JsonParser parser = FACTORY.createParser(json)) {
+    try (JsonParser parser = JR.getStreamingFactory().createParser(json)) {
       return parseDocument(parser);
     } catch (IOException e) {
       throw malformed(e);
@@ -213,7 +111,7 @@ public final class Json {
    * @throws IllegalArgumentException if it is not one JSON value
    */
   public static Object parse(String json) {
-    try (JsonParser parser = FACTORY.createParser(json)) {
+    try (JsonParser parser = JR.getStreamingFactory().createParser(json)) {
       return parseDocument(parser);
     } catch (IOException e) {
       throw malformed(e);
@@ -226,11 +124,10 @@ public final class Json {
   }
 
   private static Object parseDocument(JsonParser parser) throws IOException {
-    JsonToken token = parser.nextToken();
-    if (token == null) {
+    if (parser.nextToken() == null) {
       throw new IllegalArgumentException("malformed JSON: the document is empty");
     }
-    Object value = read(parser, token);
+    Object value = JR.anyFrom(parser);
     if (parser.nextToken() != null) {
       throw new IllegalArgumentException("malformed JSON: more after the first value");
     }
@@ -238,43 +135,133 @@ public final class Json {
   }
 
   /**
-   * Reads the value that starts at {@code token}.
-   *
-   * @param parser the parser, at {@code token}
-   * @param token the current token
-   * @return the value
-   * @throws IOException if the input is not JSON
+   * The rules of {@link #encode} where jackson-jr has others: it would write an enum's {@code
+   * toString}, a {@code Date} in {@code Date.toString}'s form, NaN as text, and an {@code
+   * Optional}, a {@code java.time} value, an {@code AtomicLong} or any other object as a bean (its
+   * getters as an object). Asked for a writer before jackson-jr's own types, so it answers null to
+   * leave a type to jackson-jr.
    */
-  public static Object read(JsonParser parser, JsonToken token) throws IOException {
-    switch (token) {
-      case START_OBJECT:
-        Map<String, Object> object = new LinkedHashMap<>();
-        for (String name = parser.nextFieldName(); name != null; name = parser.nextFieldName()) {
-          object.put(name, read(parser, parser.nextToken()));
+  private static final class Rules extends ReaderWriterProvider {
+    private static final ValueWriter FINITE =
+        writer(
+            (context, generator, value) -> {
+              double number = ((Number) value).doubleValue();
+              if (Double.isNaN(number) || Double.isInfinite(number)) {
+                throw new IllegalArgumentException(number + " is not a JSON number");
+              }
+              if (value instanceof Float) {
+                generator.writeNumber((Float) value);
+              } else {
+                generator.writeNumber(number);
+              }
+            });
+    private static final ValueWriter NAME =
+        writer((context, generator, value) -> generator.writeString(((Enum<?>) value).name()));
+    private static final ValueWriter INSTANT =
+        writer(
+            (context, generator, value) ->
+                generator.writeString(((Date) value).toInstant().toString()));
+    private static final ValueWriter TEXT =
+        writer((context, generator, value) -> generator.writeString(value.toString()));
+    private static final ValueWriter OPTIONAL =
+        writer(
+            (context, generator, value) -> context.writeValue(((Optional<?>) value).orElse(null)));
+    // AtomicLong, LongAdder and the like.
+    private static final ValueWriter OTHER_NUMBER =
+        writer((context, generator, value) -> generator.writeNumber(value.toString()));
+    private static final ValueWriter ITERABLE =
+        writer(
+            (context, generator, value) -> {
+              generator.writeStartArray();
+              for (Object item : (Iterable<?>) value) {
+                context.writeValue(item);
+              }
+              generator.writeEndArray();
+            });
+    private static final ValueWriter REFUSE =
+        writer(
+            (context, generator, value) -> {
+              throw new IllegalArgumentException(
+                  "cannot encode a "
+                      + value.getClass().getName()
+                      + " as JSON: use a Map, a List, a record or text");
+            });
+
+    @Override
+    public ValueWriter findValueWriter(JSONWriter context, Class<?> type) {
+      if (type == Double.class || type == Float.class) {
+        return FINITE;
+      }
+      if (Number.class.isAssignableFrom(type)) {
+        return isPlainNumber(type) ? null : OTHER_NUMBER;
+      }
+      if (Enum.class.isAssignableFrom(type)) {
+        return NAME;
+      }
+      if (Date.class.isAssignableFrom(type)) {
+        return INSTANT;
+      }
+      if (TemporalAccessor.class.isAssignableFrom(type)) {
+        return TEXT;
+      }
+      if (type == Optional.class) {
+        return OPTIONAL;
+      }
+      if (Iterable.class.isAssignableFrom(type) && !Collection.class.isAssignableFrom(type)) {
+        return ITERABLE;
+      }
+      boolean data =
+          type.isRecord()
+              || type.isArray()
+              || Map.class.isAssignableFrom(type)
+              || Collection.class.isAssignableFrom(type)
+              || CharSequence.class.isAssignableFrom(type)
+              || type == Boolean.class
+              || type == Character.class
+              || type == UUID.class;
+      // Anything else jackson-jr would write as a bean, from its getters.
+      return data ? null : REFUSE;
+    }
+
+    private static boolean isPlainNumber(Class<?> type) {
+      return type == Integer.class
+          || type == Long.class
+          || type == Short.class
+          || type == Byte.class
+          || type == BigInteger.class
+          || type == BigDecimal.class;
+    }
+
+    /** How a value is written. */
+    @FunctionalInterface
+    private interface Write {
+      void write(JSONWriter context, JsonGenerator generator, Object value) throws IOException;
+    }
+
+    private static ValueWriter writer(Write write) {
+      return new ValueWriter() {
+        @Override
+        public void writeValue(JSONWriter context, JsonGenerator generator, Object value)
+            throws IOException {
+          write.write(context, generator, value);
         }
-        return object;
-      case START_ARRAY:
-        List<Object> array = new ArrayList<>();
-        for (JsonToken item = parser.nextToken();
-            item != JsonToken.END_ARRAY;
-            item = parser.nextToken()) {
-          array.add(read(parser, item));
+
+        @Override
+        public Class<?> valueType() {
+          return Object.class;
         }
-        return array;
-      case VALUE_STRING:
-        return parser.getText();
-      case VALUE_NUMBER_INT:
-        return parser.getNumberValue();
-      case VALUE_NUMBER_FLOAT:
-        return parser.getDoubleValue();
-      case VALUE_TRUE:
-        return Boolean.TRUE;
-      case VALUE_FALSE:
-        return Boolean.FALSE;
-      case VALUE_NULL:
-        return null;
-      default:
-        throw new IOException("unexpected " + token);
+      };
+    }
+  }
+
+  private static Object componentValue(RecordComponent component, Object record) {
+    try {
+      var accessor = component.getAccessor();
+      accessor.setAccessible(true);
+      return accessor.invoke(record);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      throw new IllegalArgumentException(
+          "cannot read " + record.getClass().getName() + "." + component.getName() + ": " + e, e);
     }
   }
 

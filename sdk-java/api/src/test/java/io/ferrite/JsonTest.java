@@ -8,17 +8,35 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.Arrays;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class JsonTest {
   enum Color {
     RED
+  }
+
+  enum Volume {
+    QUIET {
+      @Override
+      public String toString() {
+        return "shh";
+      }
+    }
+  }
+
+  /** A class with a getter, which jackson-jr alone would write as a bean. */
+  public static final class Bean {
+    public int getA() {
+      return 1;
+    }
   }
 
   @Test
@@ -53,6 +71,28 @@ class JsonTest {
   }
 
   @Test
+  void keepsItsOwnRulesWhereJacksonJrHasOthers() {
+    Map<String, Object> value = new LinkedHashMap<>();
+    value.put("enum", Volume.QUIET);
+    value.put("day", LocalDate.of(2024, 2, 29));
+    value.put("some", Optional.of(List.of(1)));
+    value.put("count", new AtomicLong(5));
+    value.put("float", 1.5f);
+    Iterable<Integer> iterable = () -> List.of(1, 2).iterator();
+    value.put("iterable", iterable);
+    assertEquals(
+        "{\"enum\":\"QUIET\",\"day\":\"2024-02-29\",\"some\":[1],\"count\":5,\"float\":1.5,"
+            + "\"iterable\":[1,2]}",
+        Json.stringify(value));
+    IllegalArgumentException bean =
+        assertThrows(IllegalArgumentException.class, () -> Json.encode(List.of(new Bean())));
+    assertTrue(bean.getMessage().contains(Bean.class.getName()), bean.getMessage());
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Json.encode(Map.of("x", List.of(Float.POSITIVE_INFINITY))));
+  }
+
+  @Test
   void parsesDocuments() {
     Object value =
         Json.parse("{\"a\": 41, \"tags\": [\"x\", 1.5, null, true], \"big\": 12345678901}");
@@ -62,6 +102,7 @@ class JsonTest {
     assertEquals(12345678901L, map.get("big"));
     assertEquals(List.of("a", "tags", "big"), List.copyOf(map.keySet()));
     assertNull(Json.parse("null"));
+    assertEquals(Map.of("a", 2), Json.parse("{\"a\": 1, \"a\": 2}"));
     assertEquals("ż", Json.parse("\"ż\"".getBytes(StandardCharsets.UTF_8)));
   }
 
