@@ -18,6 +18,17 @@
 //! - `segment`: [`create`] and [`open`] a segment file and hand out one side's
 //!   [`Endpoint`].
 //! - `sync`: std's atomics, or loom's under `--cfg loom`.
+//! - [`peer`]: one side of a stress exchange of checked test frames, which the stress
+//!   tests and the `ring-peer` binary play.
+//!
+//! # The cross-language stress peer
+//!
+//! `cargo build -p ferrite-ring --bins` builds `ring-peer`
+//! (`ring-peer --dir DIR --capacity BYTES --frames N --seed S [--pause-every K]`): it
+//! creates a segment and a doorbell socket in DIR, prints `ready SEGMENT_PATH
+//! SOCKET_PATH`, accepts one connection, exchanges N test frames each way as the
+//! processor's side, and prints `ok SENT RECEIVED` (exit 0) or the first fault on stderr
+//! (exit 1). Each wrapper language's stress test attaches to it as the wrapper side.
 //!
 //! # Checking the protocol with loom
 //!
@@ -39,6 +50,8 @@
 pub mod layout;
 #[cfg(all(test, loom))]
 mod loom_models;
+#[cfg(not(loom))]
+pub mod peer;
 #[cfg(not(loom))]
 mod segment;
 // The one module that touches the shared mapping; each `unsafe` there says why it is sound.

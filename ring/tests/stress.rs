@@ -2,7 +2,7 @@
 //! one file under /dev/shm (as two processes would have), exchange frames of random sizes
 //! both ways, waiting on a real doorbell (a unix socket pair, as the transport will), with
 //! random pauses that make each side sleep and be woken often. Every frame carries its
-//! length, sequence number and CRC-32, so a lost, torn, reordered or duplicated frame fails
+//! length, sequence number and checksum (`ferrite_ring::peer`), so a lost, torn, reordered or duplicated frame fails
 //! the test; a watchdog fails it if neither side makes progress for a while.
 //! `tests/two_processes.rs` does the same between two processes.
 //!
@@ -18,13 +18,13 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Instant;
 
-use exchange::{Plan, Size, Stats};
+use ferrite_ring::peer::{self, Plan, Size, Stats};
 
 #[test]
 fn random_frames_both_ways_through_a_small_ring() {
     let (frames, capacity) = (exchange::frame_count(), 1024);
     let started = Instant::now();
-    let [processor, wrapper] = exchange(capacity, frames, exchange::up_to_twice_the_ring);
+    let [processor, wrapper] = exchange(capacity, frames, peer::up_to_twice_the_ring);
     eprintln!(
         "{frames} frames each way through {capacity}-byte rings in {:.1?}: \
          processor {processor:?}, wrapper {wrapper:?}",
@@ -77,23 +77,26 @@ fn exchange(capacity: usize, frames: u64, size: Size) -> [Stats; 2] {
         .map(|((end, bell), side)| {
             let progress = Arc::clone(&progress);
             let plan = Plan {
-                seed,
-                side,
+                seed: seed ^ side,
                 frames,
                 capacity,
                 size,
+                pause_every: 32,
             };
-            thread::spawn(move || exchange::run_side(end, bell, &plan, &progress[side as usize]))
+            thread::spawn(move || peer::run_side(end, bell, &plan, &progress[side as usize]))
         })
         .collect();
-    exchange::watch(&[&progress[0], &progress[1]], || {
+    peer::watch(&[&progress[0], &progress[1]], || {
         sides.iter().all(|side| side.is_finished())
-    });
+    })
+    .unwrap();
     let stats: Vec<Stats> = sides
         .into_iter()
-        .map(|side| {
+        .zip(["processor", "wrapper"])
+        .map(|(side, name)| {
             side.join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                .unwrap_or_else(|fault| panic!("{name}: {fault}"))
         })
         .collect();
     [stats[0], stats[1]]

@@ -20,7 +20,6 @@ fn main() {
 #[cfg(not(loom))]
 mod two_processes {
     use std::os::unix::net::{UnixListener, UnixStream};
-    use std::panic::AssertUnwindSafe;
     use std::path::PathBuf;
     use std::process::Command;
     use std::sync::atomic::AtomicU64;
@@ -28,7 +27,9 @@ mod two_processes {
     use std::thread;
     use std::time::Instant;
 
-    use crate::exchange::{self, Plan};
+    use ferrite_ring::peer::{self, Plan};
+
+    use crate::exchange;
 
     /// Set in the child: `segment-path socket-path seed frames capacity`.
     const PEER: &str = "FERRITE_RING_TEST_PEER";
@@ -66,26 +67,23 @@ mod two_processes {
         let progress = Arc::new(AtomicU64::new(0));
         let side = {
             let progress = Arc::clone(&progress);
-            let plan = Plan {
-                seed,
-                side: 0,
-                frames,
-                capacity: CAPACITY,
-                size: exchange::up_to_twice_the_ring,
-            };
-            thread::spawn(move || exchange::run_side(end, bell, &plan, &progress))
+            let plan = plan(seed, frames, CAPACITY);
+            thread::spawn(move || peer::run_side(end, bell, &plan, &progress))
         };
-        let watched = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            exchange::watch(&[&progress], || side.is_finished())
-        }));
-        if let Err(hang) = watched {
+        if let Err(hang) = peer::watch(&[&progress], || side.is_finished()) {
             let _ = child.kill();
-            std::panic::resume_unwind(hang);
+            panic!("{hang}");
         }
-        let stats = side.join().unwrap_or_else(|panic| {
-            let _ = child.kill();
-            std::panic::resume_unwind(panic)
-        });
+        let stats = side
+            .join()
+            .unwrap_or_else(|panic| {
+                let _ = child.kill();
+                std::panic::resume_unwind(panic)
+            })
+            .unwrap_or_else(|fault| {
+                let _ = child.kill();
+                panic!("processor: {fault}")
+            });
         let status = child.wait().unwrap();
         assert!(status.success(), "the wrapper process failed: {status}");
         assert_eq!(stats.frames_received, frames);
@@ -105,15 +103,21 @@ mod two_processes {
         };
         let end = ferrite_ring::open(&PathBuf::from(segment)).unwrap();
         let bell = UnixStream::connect(socket).unwrap();
-        let plan = Plan {
-            seed: seed.parse().unwrap(),
-            side: 1,
-            frames: frames.parse().unwrap(),
-            capacity: capacity.parse().unwrap(),
-            size: exchange::up_to_twice_the_ring,
-        };
+        let seed: u64 = seed.parse().unwrap();
+        let plan = plan(seed ^ 1, frames.parse().unwrap(), capacity.parse().unwrap());
         // The processor's watchdog covers this side too: a stalled wrapper stalls its reads.
-        let stats = exchange::run_side(end, bell, &plan, &AtomicU64::new(0));
+        let stats = peer::run_side(end, bell, &plan, &AtomicU64::new(0))
+            .unwrap_or_else(|fault| panic!("wrapper: {fault}"));
         assert_eq!(stats.frames_received, plan.frames);
+    }
+
+    fn plan(seed: u64, frames: u64, capacity: usize) -> Plan {
+        Plan {
+            seed,
+            frames,
+            capacity,
+            size: peer::up_to_twice_the_ring,
+            pause_every: 32,
+        }
     }
 }
