@@ -9,9 +9,10 @@ import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
 /**
- * The fields of a {@code response} message, and the rules that turn whatever a handler returned
- * into them (see {@link EventHandler}). A handler's tests can check what ferrite would send: {@code
- * WireResponse.of(handler.handleEvent(context, event))}.
+ * What ferrite answers for whatever a handler returned: status, headers, content type and body
+ * bytes, by the rules of {@link EventHandler}. A handler's tests can check what ferrite would send:
+ * {@code WireResponse.of(handler.handleEvent(context, event))}. Putting it in a frame is the
+ * wrapper's work, not the SDK's.
  *
  * @param status the HTTP status code
  * @param headers response headers, without {@code content-type}

@@ -1,5 +1,6 @@
 package io.ferrite.wrapper;
 
+import java.util.HashMap;
 import java.util.Map;
 
 /** The ferrite wire protocol, version 1 ({@code schemas/PROTOCOL.md}): kinds and limits. */
@@ -78,6 +79,27 @@ public final class Protocol {
    * @param payload its fields
    */
   public record Message(int kind, Map<String, Object> payload) {}
+
+  /**
+   * A {@code response} message.
+   *
+   * @param id the event's id
+   * @param status the HTTP status
+   * @param headers the headers, without {@code content-type}
+   * @param contentType the content type, or empty
+   * @param body the body
+   * @return the message, its payload open to more fields
+   */
+  public static Message response(
+      long id, int status, Map<String, String> headers, String contentType, byte[] body) {
+    Map<String, Object> payload = new HashMap<>();
+    payload.put("id", id);
+    payload.put("status", status);
+    payload.put("headers", headers);
+    payload.put("content_type", contentType);
+    payload.put("body", body);
+    return new Message(RESPONSE, payload);
+  }
 
   /** The bytes cannot be read as protocol messages; the connection is unusable. */
   public static final class ProtocolException extends Exception {

@@ -14,6 +14,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -246,14 +247,8 @@ final class Worker {
     current[0] = id;
     try {
       WireResponse response = WireResponse.of(handler.handleEvent(context, event));
-      return new Message(
-          Protocol.RESPONSE,
-          Map.of(
-              "id", id,
-              "status", response.status(),
-              "headers", response.headers(),
-              "content_type", response.contentType(),
-              "body", response.body()));
+      return Protocol.response(
+          id, response.status(), response.headers(), response.contentType(), response.body());
     } catch (Throwable e) {
       if (isFatal(e)) {
         throw (Error) e;
@@ -268,21 +263,11 @@ final class Worker {
   private Message failure(long id, Throwable error) {
     String message = describe(error);
     log(Level.ERROR, "handler raised " + message, Map.of("traceback", stackTrace(error)), id);
-    return new Message(
-        Protocol.RESPONSE,
-        Map.of(
-            "id",
-            id,
-            "status",
-            500,
-            "headers",
-            Collections.emptyMap(),
-            "content_type",
-            "",
-            "body",
-            message.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-            "error",
-            message));
+    Message response =
+        Protocol.response(
+            id, 500, Collections.emptyMap(), "", message.getBytes(StandardCharsets.UTF_8));
+    response.payload().put("error", message);
+    return response;
   }
 
   /** The logger's sink: a {@code log} message, written at once. */

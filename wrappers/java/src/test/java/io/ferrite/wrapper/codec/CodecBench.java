@@ -46,20 +46,7 @@ public final class CodecBench {
     FrameBuffer frameOut = new FrameBuffer();
     Codec.named(name).encode(FakeProcessor.event(1, "POST", "/", "", body), frameOut);
     byte[] frame = Arrays.copyOf(frameOut.array(), frameOut.size());
-    Message response =
-        new Message(
-            Protocol.RESPONSE,
-            Map.of(
-                "id",
-                1L,
-                "status",
-                200,
-                "headers",
-                Map.of(),
-                "content_type",
-                "application/octet-stream",
-                "body",
-                body));
+    Message response = Protocol.response(1L, 200, Map.of(), "application/octet-stream", body);
 
     Codec codec = Codec.named(name);
     FrameBuffer out = new FrameBuffer();

@@ -38,19 +38,7 @@ class CodecTest {
   }
 
   private static Message response(long id, byte[] body) {
-    return new Message(
-        Protocol.RESPONSE,
-        Map.of(
-            "id",
-            id,
-            "status",
-            200,
-            "headers",
-            Map.of("x-a", "b"),
-            "content_type",
-            "text/plain",
-            "body",
-            body));
+    return Protocol.response(id, 200, Map.of("x-a", "b"), "text/plain", body);
   }
 
   @ParameterizedTest
