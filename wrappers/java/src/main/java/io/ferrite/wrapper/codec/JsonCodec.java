@@ -38,12 +38,15 @@ final class JsonCodec implements Codec {
 
   /**
    * The fields other than the body: null values and repeated keys (the last wins) kept, maps as
-   * plain {@code HashMap}s.
+   * plain {@code HashMap}s, and no flush after each field (the line is written whole).
    */
   private static final JSON FIELDS =
       JSON.builder(FACTORY)
           .enable(JSON.Feature.WRITE_NULL_PROPERTIES)
-          .disable(JSON.Feature.USE_DEFERRED_MAPS, JSON.Feature.FAIL_ON_DUPLICATE_MAP_KEYS)
+          .disable(
+              JSON.Feature.USE_DEFERRED_MAPS,
+              JSON.Feature.FAIL_ON_DUPLICATE_MAP_KEYS,
+              JSON.Feature.FLUSH_AFTER_WRITE_VALUE)
           .build();
 
   private static final Base64.Encoder ENCODER = Base64.getEncoder();
