@@ -39,7 +39,7 @@ def main(environ: Mapping[str, str] | None = None) -> int:
             f"the processor speaks protocol {protocol}, this wrapper {PROTOCOL_VERSION}"
         )
     try:
-        transport = connect(config.transport, config.address)
+        transport = connect(config.transport, config.address, config)
     except (OSError, ValueError) as exc:
         _complain(f"cannot connect to {config.transport} {config.address}: {exc}")
         return 1

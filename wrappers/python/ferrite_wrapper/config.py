@@ -14,6 +14,9 @@ from .transport import TRANSPORTS
 
 __all__ = ["Config"]
 
+#: A second: spinning longer than that before sleeping is a misconfiguration.
+MAX_SPIN_MICROS = 1_000_000
+
 
 @dataclass(frozen=True)
 class Config:
@@ -28,6 +31,11 @@ class Config:
     function_name: str
     worker_id: int
     log_level: str
+    #: ``shm`` only: the segment file (``FERRITE_SHM_PATH``).
+    shm_path: str = ""
+    #: ``shm`` only: how long a read or write re-checks its ring before it sleeps on the
+    #: doorbell (``FERRITE_SPIN_MICROS``).
+    spin_micros: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Config:
@@ -45,6 +53,15 @@ class Config:
             parse_level(log_level)
         except ValueError as exc:
             raise ValueError(f"FERRITE_LOG_LEVEL: {exc}") from None
+        shm_path = environ.get("FERRITE_SHM_PATH", "")
+        if transport == "shm" and not shm_path:
+            raise ValueError("FERRITE_SHM_PATH is not set (FERRITE_TRANSPORT=shm)")
+        spin_micros = environ.get("FERRITE_SPIN_MICROS", "") or "0"
+        if not spin_micros.isdigit() or int(spin_micros) > MAX_SPIN_MICROS:
+            raise ValueError(
+                f"FERRITE_SPIN_MICROS={spin_micros!r} is not a number of microseconds "
+                f"from 0 to {MAX_SPIN_MICROS}"
+            )
         return cls(
             transport=transport,
             address=address,
@@ -55,6 +72,8 @@ class Config:
             function_name=environ.get("FERRITE_FUNCTION_NAME", ""),
             worker_id=int(worker_id),
             log_level=log_level,
+            shm_path=shm_path,
+            spin_micros=int(spin_micros),
         )
 
 

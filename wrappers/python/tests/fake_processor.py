@@ -15,7 +15,7 @@ from pathlib import Path
 from ferrite_wrapper.codec import codec_for
 from ferrite_wrapper.connection import Connection
 from ferrite_wrapper.protocol import EVENT, Message
-from ferrite_wrapper.transport import SocketTransport
+from ferrite_wrapper.transport import ShmTransport, SocketTransport
 
 WRAPPER_DIR = Path(__file__).resolve().parents[1]
 WRAPPER = WRAPPER_DIR / "wrapper.py"
@@ -23,6 +23,21 @@ SDK_SRC = WRAPPER_DIR.parents[1] / "sdk-python" / "src"
 
 #: Generous: a watchdog against hangs, not a measure of speed.
 TIMEOUT = 30.0
+
+#: Each ring of an shm segment: large enough that no test waits on a full ring for long.
+SHM_CAPACITY = 1 << 20
+
+
+def create_segment(path: str, capacity: int):
+    """The processor's end of a new segment at ``path`` (what ferrite does for shm)."""
+    from ferrite_wrapper.transport._ring import ffi, lib
+
+    out = ffi.new("ferrite_ring_endpoint **")
+    message = ffi.new("char[512]")
+    status = lib.ferrite_ring_create(os.fsencode(path), capacity, out, message, 512)
+    if status != lib.FERRITE_RING_OK:
+        raise OSError(ffi.string(message).decode())
+    return out[0]
 
 
 def event_payload(event_id: int, body: bytes = b"", **fields) -> dict:
@@ -60,7 +75,14 @@ class FakeProcessor:
         self.token = os.urandom(8).hex()
         # Short, since unix socket paths are limited to about 100 bytes.
         self._dir = tempfile.mkdtemp(prefix="ferrite-", dir="/tmp")
-        if transport == "unix":
+        self._segment = None
+        transport_env = {}
+        if transport == "shm":
+            # The rings carry the frames; the socket only the doorbells.
+            shm_path = os.path.join(self._dir, "worker-0.ring")
+            self._segment = create_segment(shm_path, SHM_CAPACITY)
+            transport_env = {"FERRITE_SHM_PATH": shm_path, "FERRITE_SPIN_MICROS": "50"}
+        if transport in ("unix", "shm"):
             address = os.path.join(self._dir, "worker-0.sock")
             self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             self.listener.bind(address)
@@ -87,6 +109,7 @@ class FakeProcessor:
                 "FERRITE_FUNCTION_NAME": "test-function",
                 "FERRITE_WORKER_ID": "3",
                 "FERRITE_LOG_LEVEL": log_level,
+                **transport_env,
             }
         )
         self.process = subprocess.Popen(
@@ -98,8 +121,12 @@ class FakeProcessor:
             stderr=subprocess.PIPE,
         )
         sock, _ = self.listener.accept()
-        sock.settimeout(TIMEOUT)
-        self.conn = Connection(SocketTransport(sock), codec_for(codec))
+        if self._segment is not None:
+            peer = ShmTransport(self._segment, sock, spin_micros=50, timeout=TIMEOUT)
+        else:
+            sock.settimeout(TIMEOUT)
+            peer = SocketTransport(sock)
+        self.conn = Connection(peer, codec_for(codec))
         self._inbox: list[Message] = []
 
     def send(self, kind: int, payload: dict) -> None:

@@ -33,13 +33,37 @@ def test_config_from_env():
         0,
     )
     assert (defaults.log_level, defaults.function_dir) == ("info", os.getcwd())
+    assert (defaults.shm_path, defaults.spin_micros) == ("", 0)
+
+
+def test_config_of_shm():
+    config = Config.from_env(
+        {
+            "FERRITE_TRANSPORT": "shm",
+            "FERRITE_ADDRESS": "/d/worker-0.sock",
+            "FERRITE_SHM_PATH": "/dev/shm/d/worker-0",
+            "FERRITE_SPIN_MICROS": "50",
+        }
+    )
+    assert (config.transport, config.address) == ("shm", "/d/worker-0.sock")
+    assert (config.shm_path, config.spin_micros) == ("/dev/shm/d/worker-0", 50)
 
 
 @pytest.mark.parametrize(
     ("environ", "error"),
     [
         ({}, "FERRITE_ADDRESS is not set"),
-        ({"FERRITE_TRANSPORT": "shm"}, "FERRITE_TRANSPORT='shm'"),
+        ({"FERRITE_TRANSPORT": "quic"}, "FERRITE_TRANSPORT='quic'"),
+        ({"FERRITE_TRANSPORT": "shm"}, "FERRITE_SHM_PATH is not set"),
+        (
+            {
+                "FERRITE_TRANSPORT": "shm",
+                "FERRITE_SHM_PATH": "/r",
+                "FERRITE_SPIN_MICROS": "-1",
+            },
+            "FERRITE_SPIN_MICROS='-1'",
+        ),
+        ({"FERRITE_SPIN_MICROS": "1000001"}, "FERRITE_SPIN_MICROS='1000001'"),
         ({"FERRITE_CODEC": "flatbuffers"}, "FERRITE_CODEC='flatbuffers'"),
         ({"FERRITE_WORKER_ID": "x"}, "FERRITE_WORKER_ID='x'"),
         ({"FERRITE_LOG_LEVEL": "loud"}, "FERRITE_LOG_LEVEL: unknown log level"),

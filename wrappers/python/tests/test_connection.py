@@ -105,7 +105,7 @@ def test_connect_tcp_sets_nodelay():
     [
         ("tcp", "localhost", "not HOST:PORT"),
         ("tcp", "127.0.0.1:http", "not HOST:PORT"),
-        ("shm", "/x", "unknown transport"),
+        ("quic", "/x", "unknown transport"),
     ],
 )
 def test_connect_rejects_bad_settings(transport, address, error):

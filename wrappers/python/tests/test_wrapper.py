@@ -70,7 +70,7 @@ def handler(context, event):
 """
 
 
-@pytest.fixture(params=["unix", "tcp"])
+@pytest.fixture(params=["unix", "tcp", "shm"])
 def transport(request):
     return request.param
 

@@ -1,6 +1,7 @@
 """Transports: the byte stream between the wrapper and the processor, one module each.
 
-A transport connects to ``FERRITE_ADDRESS``, reads and writes bytes, and closes; it
+A transport connects to ``FERRITE_ADDRESS`` (with whatever else its part of the
+:class:`~ferrite_wrapper.config.Config` says), reads and writes bytes, and closes; it
 knows nothing of frames (:class:`~ferrite_wrapper.connection.Connection` does). A new
 one is a module with a class of the :class:`Transport` shape, plus its line in
 :data:`TRANSPORTS`.
@@ -8,14 +9,19 @@ one is a module with a class of the :class:`Transport` shape, plus its line in
 
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
+from .shm import ShmTransport
 from .stream import SocketTransport
 from .tcp import TcpTransport
 from .unix import UnixTransport
 
+if TYPE_CHECKING:
+    from ..config import Config
+
 __all__ = [
     "TRANSPORTS",
+    "ShmTransport",
     "SocketTransport",
     "TcpTransport",
     "Transport",
@@ -46,14 +52,16 @@ class Transport(Protocol):
         ...
 
 
-#: ``FERRITE_TRANSPORT`` names to how each connects to a ``FERRITE_ADDRESS``.
-TRANSPORTS: dict[str, Callable[[str], Transport]] = {
+#: ``FERRITE_TRANSPORT`` names to how each connects to a ``FERRITE_ADDRESS``, given the
+#: config too.
+TRANSPORTS: dict[str, Callable[[str, Config | None], Transport]] = {
     "unix": UnixTransport.connect,
     "tcp": TcpTransport.connect,
+    "shm": ShmTransport.connect,
 }
 
 
-def connect(name: str, address: str) -> Transport:
+def connect(name: str, address: str, config: Config | None = None) -> Transport:
     """A transport named as in ``FERRITE_TRANSPORT``, connected to ``address``."""
     try:
         connect_to = TRANSPORTS[name]
@@ -61,4 +69,4 @@ def connect(name: str, address: str) -> Transport:
         raise ValueError(
             f"unknown transport {name!r}: expected one of {', '.join(TRANSPORTS)}"
         ) from None
-    return connect_to(address)
+    return connect_to(address, config)

@@ -13,9 +13,9 @@ class TcpTransport(SocketTransport):
     """A connection over TCP, with Nagle's algorithm off."""
 
     @classmethod
-    def connect(cls, address: str) -> TcpTransport:
-        """Connects to ``HOST:PORT`` (an IPv6 host in brackets); ``ValueError`` for an
-        address of another form."""
+    def connect(cls, address: str, config: object = None) -> TcpTransport:
+        """Connects to ``HOST:PORT`` (an IPv6 host in brackets; the config adds
+        nothing); ``ValueError`` for an address of another form."""
         host, sep, port = address.rpartition(":")
         if not sep or not port.isdigit():
             raise ValueError(f"tcp address {address!r} is not HOST:PORT")

@@ -13,8 +13,8 @@ class UnixTransport(SocketTransport):
     """A connection over a unix domain socket (the processor's default)."""
 
     @classmethod
-    def connect(cls, address: str) -> UnixTransport:
-        """Connects to the socket file at ``address``."""
+    def connect(cls, address: str, config: object = None) -> UnixTransport:
+        """Connects to the socket file at ``address`` (the config adds nothing)."""
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             sock.connect(address)
