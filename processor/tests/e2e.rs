@@ -583,3 +583,87 @@ fn an_unbuilt_java_wrapper_exits_2_saying_how_to_build_it() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("mvn -q package -DskipTests"), "{stderr}");
 }
+
+/// The first runtime whose wrapper speaks shm, with a function for it that answers `ok`.
+fn shm_function() -> Option<tempfile::TempDir> {
+    use ferrite::runtime::Runtime;
+    use ferrite::transport::TransportKind;
+    let speaks = |runtime: Runtime| runtime.transports().contains(&TransportKind::Shm);
+    if speaks(Runtime::Python) {
+        Some(function(
+            "def handler(context, event):\n    return 'ok'\n",
+            "",
+        ))
+    } else if speaks(Runtime::Node) {
+        Some(node_function("exports.handler = () => 'ok';\n", ""))
+    } else {
+        None
+    }
+}
+
+#[test]
+fn a_transport_the_wrapper_does_not_speak_exits_2_naming_both() {
+    use ferrite::runtime::Runtime;
+    use ferrite::transport::TransportKind;
+    let Some(transport) = TransportKind::ALL
+        .into_iter()
+        .find(|t| !Runtime::Python.transports().contains(t))
+    else {
+        return; // Python's wrapper speaks every transport: no combination to refuse.
+    };
+    let dir = function("def handler(context, event):\n    return ''\n", "");
+    let output = run_to_end(
+        ferrite()
+            .arg("run")
+            .arg(dir.path())
+            .args(["--transport", transport.name()]),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let says = format!(
+        "runtime python's wrapper does not speak transport {}",
+        transport.name()
+    );
+    assert!(stderr.contains(&says), "{stderr}");
+}
+
+#[test]
+fn a_sigkilled_processors_shm_directory_is_removed_by_the_next_run() {
+    let Some(dir) = shm_function() else {
+        // No wrapper speaks shm yet; `transport::shm`'s unit tests kill a process that
+        // made such a directory and check that the next one removes it.
+        eprintln!("no runtime speaks shm yet: nothing to run");
+        return;
+    };
+    let mut first = Running::start(dir.path(), &["--transport", "shm"]);
+    first.wait_for_log("worker ready");
+    let killed_dir = first.socket_dir();
+    assert!(
+        killed_dir.starts_with("/dev/shm"),
+        "{}",
+        killed_dir.display()
+    );
+    // The segment's name went once the wrapper attached; the doorbell socket stays.
+    let names: Vec<_> = std::fs::read_dir(&killed_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["worker-0.sock"]);
+    assert_eq!(http(&first.address, "GET", "/", b"").0, 200);
+    first.child.kill().unwrap(); // SIGKILL: it removes nothing
+    first.child.wait().unwrap();
+    assert!(killed_dir.is_dir());
+
+    let mut second = Running::start(dir.path(), &["--transport", "shm"]);
+    second.wait_for_log("worker ready");
+    assert!(
+        !killed_dir.exists(),
+        "{} was left behind",
+        killed_dir.display()
+    );
+    let own_dir = second.socket_dir();
+    assert_eq!(http(&second.address, "GET", "/", b"").0, 200);
+    second.terminate();
+    assert!(second.wait().success());
+    assert!(!own_dir.exists(), "{} was left behind", own_dir.display());
+}

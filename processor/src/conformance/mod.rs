@@ -67,7 +67,25 @@ struct CellReport {
     failed: Vec<(String, String)>,
     skipped: Vec<(String, String)>,
     missing: Option<String>,
+    /// Why the cell was not run though nothing is missing: the runtime's wrapper does not
+    /// speak the transport yet (`Runtime::transports`). Not a failure.
+    unspoken: Option<String>,
     seconds: f64,
+}
+
+impl CellReport {
+    /// A cell not run yet.
+    fn new(label: String) -> Self {
+        CellReport {
+            label,
+            passed: 0,
+            failed: Vec::new(),
+            skipped: Vec::new(),
+            missing: None,
+            unspoken: None,
+            seconds: 0.0,
+        }
+    }
 }
 
 /// Runs the cells asked for, prints the matrix, and tells whether everything passed.
@@ -140,14 +158,12 @@ pub async fn run(options: Options) -> Result<bool, SuiteError> {
                 }
                 None => format!("{} (no wire)", runtime.name()),
             };
-            if let Some(reason) = &missing {
+            let unspoken = wire.and_then(|(_, transport)| runtime.check_transport(transport).err());
+            if missing.is_some() || unspoken.is_some() {
                 reports.push(CellReport {
-                    label,
-                    passed: 0,
-                    failed: Vec::new(),
-                    skipped: Vec::new(),
-                    missing: Some(reason.clone()),
-                    seconds: 0.0,
+                    missing: missing.clone(),
+                    unspoken,
+                    ..CellReport::new(label)
                 });
                 continue;
             }
@@ -190,14 +206,7 @@ async fn run_cell(
     cases: &[&Case],
 ) -> CellReport {
     let started = Instant::now();
-    let mut report = CellReport {
-        label,
-        passed: 0,
-        failed: Vec::new(),
-        skipped: Vec::new(),
-        missing: None,
-        seconds: 0.0,
-    };
+    let mut report = CellReport::new(label);
     let log_dir = match tempfile::Builder::new()
         .prefix("ferrite-conformance-")
         .tempdir()
@@ -463,6 +472,13 @@ fn print_matrix(reports: &[CellReport], elapsed: Duration) {
         if let Some(reason) = &report.missing {
             println!(
                 "{:<28} {:>5} {:>5} {:>8} {:>8}  missing: {reason}",
+                report.label, "-", "-", "-", "-"
+            );
+            continue;
+        }
+        if let Some(reason) = &report.unspoken {
+            println!(
+                "{:<28} {:>5} {:>5} {:>8} {:>8}  not run: {reason}",
                 report.label, "-", "-", "-", "-"
             );
             continue;

@@ -130,7 +130,9 @@ impl Supervisor {
     /// Spawns the wrapper and waits until it is ready, for at most the readiness timeout.
     async fn start(&self) -> Result<Started, StartFailure> {
         let function = &self.config.function;
-        let env = self.wrapper_env();
+        let env = self.wrapper_env().map_err(|err| {
+            self.start_failed(format!("cannot prepare the transport: {err}"), Vec::new())
+        })?;
         let mut process =
             WrapperProcess::spawn(&self.config.launch, &function.dir, &env, self.worker)
                 .map_err(|err| self.start_failed(err.to_string(), Vec::new()))?;
@@ -252,7 +254,8 @@ impl Supervisor {
         })
     }
 
-    fn wrapper_env(&self) -> Vec<(String, String)> {
+    /// The wrapper's environment; readies the endpoint for it (shm: a new segment).
+    fn wrapper_env(&self) -> std::io::Result<Vec<(String, String)>> {
         let function = &self.config.function;
         let mut env = function.env.clone();
         env.extend(
@@ -271,7 +274,8 @@ impl Supervisor {
             ]
             .map(|(name, value)| (name.to_owned(), value)),
         );
-        env
+        env.extend(self.endpoint.prepare()?);
+        Ok(env)
     }
 
     /// Serves events on a ready wrapper until the connection ends, then settles every

@@ -14,7 +14,7 @@ use super::command::CommandWorker;
 use super::dispatch::Job;
 use super::supervisor::Supervisor;
 use super::{PoolConfig, PoolError};
-use crate::transport::Endpoint;
+use crate::transport::{self, Endpoint};
 
 /// A cheap, cloneable handle to the pool.
 #[derive(Clone)]
@@ -50,16 +50,15 @@ impl WorkerPool {
         if !function.runtime.runs_wrappers() {
             return Self::start_commands(config);
         }
-        let socket_dir = tempfile::Builder::new()
-            .prefix("ferrite-")
-            .tempdir()
+        let socket_dir = transport::private_dir(function.transport)
             .map_err(|err| PoolError::Io(err.to_string()))?;
         tracing::info!("worker sockets in {}", socket_dir.path().display());
         let mut endpoints = Vec::with_capacity(workers);
         for worker in 0..workers {
-            let endpoint = Endpoint::bind(function.transport, socket_dir.path(), worker)
-                .await
-                .map_err(|err| PoolError::Io(err.to_string()))?;
+            let endpoint =
+                Endpoint::bind(function.transport, function.shm, socket_dir.path(), worker)
+                    .await
+                    .map_err(|err| PoolError::Io(err.to_string()))?;
             endpoints.push(endpoint);
         }
         let pool = WorkerPool::new(

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::codec::CodecKind;
 use crate::runtime::Runtime;
-use crate::transport::TransportKind;
+use crate::transport::{self, ShmSettings, TransportKind};
 
 pub(crate) use duration::parse_go_duration;
 
@@ -208,6 +208,15 @@ pub struct WireConfig {
     /// other events are answered 502.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<u32>,
+    /// `shm` only: how long, in microseconds, a side whose ring is empty (or full) checks
+    /// it again before it announces a sleep and waits for its doorbell (0 to 1000, default
+    /// 50). Spinning answers a quick reply sooner; sleeping costs nothing while idle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spin_micros: Option<u32>,
+    /// `shm` only: capacity of each of a worker's two rings in bytes, a power of two from
+    /// 4096 to 1073741824 (default 1048576). Larger frames pass through in pieces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ring_bytes: Option<u64>,
 }
 
 /// A spec that loaded and passed every check: what the processor runs.
@@ -233,6 +242,8 @@ pub struct Function {
     pub codec: CodecKind,
     /// Transport between processor and workers.
     pub transport: TransportKind,
+    /// The `shm` transport's settings (unused by the others).
+    pub shm: ShmSettings,
     /// The most events sent ahead to an in-order worker.
     pub pipeline_depth: usize,
     /// The shell runtime's settings (empty for other runtimes).
@@ -495,6 +506,11 @@ fn check(config: FunctionConfig, dir: PathBuf, overrides: &Overrides) -> Result<
             format!("must be from 1 to {MAX_CONCURRENCY}, found {concurrency}"),
         ));
     }
+    let transport = overrides.transport.or(wire.transport).unwrap_or_default();
+    runtime
+        .check_transport(transport)
+        .map_err(|message| Problem::invalid("spec.wire.transport", message))?;
+    let shm = shm_settings(&wire)?;
     Ok(Function {
         name,
         dir,
@@ -505,10 +521,41 @@ fn check(config: FunctionConfig, dir: PathBuf, overrides: &Overrides) -> Result<
         readiness_timeout: Duration::from_secs(readiness_seconds),
         http,
         codec: overrides.codec.or(wire.codec).unwrap_or_default(),
-        transport: overrides.transport.or(wire.transport).unwrap_or_default(),
+        transport,
+        shm,
         pipeline_depth: pipeline_depth as usize,
         shell: shell_settings(spec.runtime_attributes.unwrap_or_default()),
         concurrency,
+    })
+}
+
+/// Smallest `spec.wire.ringBytes`: a page, so a ring is never smaller than its header.
+const MIN_RING_BYTES: u64 = 4096;
+
+fn shm_settings(wire: &WireConfig) -> Result<ShmSettings, Problem> {
+    let spin = wire.spin_micros.unwrap_or(transport::DEFAULT_SPIN_MICROS);
+    if spin > transport::MAX_SPIN_MICROS {
+        return Err(Problem::invalid(
+            "spec.wire.spinMicros",
+            format!(
+                "must be from 0 to {}, found {spin}",
+                transport::MAX_SPIN_MICROS
+            ),
+        ));
+    }
+    let ring_bytes = wire
+        .ring_bytes
+        .unwrap_or(transport::DEFAULT_RING_BYTES as u64);
+    let max = ferrite_ring::layout::MAX_CAPACITY as u64;
+    if !ring_bytes.is_power_of_two() || !(MIN_RING_BYTES..=max).contains(&ring_bytes) {
+        return Err(Problem::invalid(
+            "spec.wire.ringBytes",
+            format!("must be a power of two from {MIN_RING_BYTES} to {max}, found {ring_bytes}"),
+        ));
+    }
+    Ok(ShmSettings {
+        spin: Duration::from_micros(spin.into()),
+        ring_bytes: ring_bytes as usize,
     })
 }
 

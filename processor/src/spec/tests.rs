@@ -177,8 +177,12 @@ fn wrong_types_and_values_name_the_field() {
         format!("  triggers:\n    web:\n      kind: http\n      numWorkers: {value}\n")
     };
     #[rustfmt::skip]
-    let cases: [(&str, &str, &[&str]); 7] = [
+    let cases: [(&str, &str, &[&str]); 11] = [
         (&workers("many"), "spec.triggers.web.numWorkers", &["invalid type"]),
+        ("  wire:\n    spinMicros: 1001\n", "spec.wire.spinMicros", &["from 0 to 1000, found 1001"]),
+        ("  wire:\n    spinMicros: -1\n", "spec.wire.spinMicros", &["invalid value"]),
+        ("  wire:\n    ringBytes: 1000000\n", "spec.wire.ringBytes", &["power of two", "found 1000000"]),
+        ("  wire:\n    ringBytes: 2048\n", "spec.wire.ringBytes", &["from 4096 to 1073741824"]),
         (&workers("0"), "spec.triggers.web.numWorkers", &["from 1 to"]),
         ("  wire:\n    codec: xml\n", "spec.wire.codec", &["json", "msgpack"]),
         ("  wire:\n    pipelineDepth: 0\n", "spec.wire.pipelineDepth", &["from 1 to 1024"]),
@@ -188,6 +192,42 @@ fn wrong_types_and_values_name_the_field() {
     ];
     for (tail, key, says) in cases {
         assert_refused(tail, key, says);
+    }
+}
+
+#[test]
+fn shm_settings_have_defaults_and_take_the_spec() {
+    let function = load_text(MINIMAL).unwrap().function;
+    assert_eq!(function.shm, ShmSettings::default());
+    assert_eq!(function.shm.spin, Duration::from_micros(50));
+    assert_eq!(function.shm.ring_bytes, 1 << 20);
+    let tail = "  wire:\n    spinMicros: 0\n    ringBytes: 4096\n";
+    let function = load_text(&format!("{MINIMAL}{tail}")).unwrap().function;
+    assert_eq!(function.shm.spin, Duration::ZERO);
+    assert_eq!(function.shm.ring_bytes, 4096);
+}
+
+#[test]
+fn a_transport_the_runtimes_wrapper_does_not_speak_is_refused() {
+    for transport in TransportKind::ALL {
+        let loaded = load_text(&format!(
+            "{MINIMAL}  wire:\n    transport: {}\n",
+            transport.name()
+        ));
+        if Runtime::Python.transports().contains(&transport) {
+            assert_eq!(loaded.unwrap().function.transport, transport);
+            continue;
+        }
+        let (key, message) = invalid(&format!(
+            "{MINIMAL}  wire:\n    transport: {}\n",
+            transport.name()
+        ));
+        assert_eq!(key, "spec.wire.transport");
+        let says = format!(
+            "runtime python's wrapper does not speak transport {}",
+            transport.name()
+        );
+        assert!(message.contains(&says), "{message}");
     }
 }
 

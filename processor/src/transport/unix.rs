@@ -23,6 +23,12 @@ impl UnixEndpoint {
         Ok(UnixEndpoint { listener, path })
     }
 
+    /// The listener and its path, for a transport that uses a unix socket beside its own
+    /// channel (shm's doorbell).
+    pub(super) fn into_parts(self) -> (UnixListener, PathBuf) {
+        (self.listener, self.path)
+    }
+
     pub(super) fn address(&self) -> String {
         self.path.display().to_string()
     }
