@@ -169,8 +169,8 @@ impl Runtime {
     pub fn transports(self) -> &'static [TransportKind] {
         use TransportKind::{Shm, Tcp, Unix};
         match self {
-            Runtime::Python | Runtime::PyPy => &[Unix, Tcp],
-            Runtime::Node => &[Unix, Tcp],
+            Runtime::Python | Runtime::PyPy => &[Unix, Tcp, Shm],
+            Runtime::Node => &[Unix, Tcp, Shm],
             Runtime::Java => &[Unix, Tcp],
             Runtime::DotNet => &[Unix, Tcp],
             // No wire: each event runs a command, so any transport named is moot.
