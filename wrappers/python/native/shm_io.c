@@ -81,9 +81,14 @@ static int ring(ferrite_shm_io *io) {
 }
 
 /* Blocks until the socket has bytes (or its end), then reads every byte waiting: how many,
- * 0 at its end, -1 with errno. poll first, so a non-blocking socket works too and a
- * timeout can apply. */
+ * 0 at its end, -1 with errno. Without a timeout a blocking read is the one syscall;
+ * with one, or on a non-blocking socket, poll waits first. */
 static ssize_t wait_and_drain(ferrite_shm_io *io) {
+  unsigned char bytes[64];
+  if (io->timeout_ms < 0) {
+    ssize_t n = read(io->fd, bytes, sizeof bytes);
+    if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) return n;
+  }
   struct pollfd ready = {.fd = io->fd, .events = POLLIN};
   int polled = poll(&ready, 1, io->timeout_ms);
   if (polled < 0) return -1;
@@ -91,7 +96,6 @@ static ssize_t wait_and_drain(ferrite_shm_io *io) {
     errno = ETIMEDOUT;
     return -1;
   }
-  unsigned char bytes[64];
   ssize_t n = read(io->fd, bytes, sizeof bytes);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 1; /* spurious: re-check */
   return n;

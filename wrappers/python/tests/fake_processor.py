@@ -70,6 +70,7 @@ class FakeProcessor:
         codec: str = "msgpack",
         log_level: str = "debug",
         env: dict[str, str] | None = None,
+        spin_micros: int = 50,
     ) -> None:
         self.codec_name = codec
         self.token = os.urandom(8).hex()
@@ -81,7 +82,10 @@ class FakeProcessor:
             # The rings carry the frames; the socket only the doorbells.
             shm_path = os.path.join(self._dir, "worker-0.ring")
             self._segment = create_segment(shm_path, SHM_CAPACITY)
-            transport_env = {"FERRITE_SHM_PATH": shm_path, "FERRITE_SPIN_MICROS": "50"}
+            transport_env = {
+                "FERRITE_SHM_PATH": shm_path,
+                "FERRITE_SPIN_MICROS": str(spin_micros),
+            }
         if transport in ("unix", "shm"):
             address = os.path.join(self._dir, "worker-0.sock")
             self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -122,7 +126,7 @@ class FakeProcessor:
         )
         sock, _ = self.listener.accept()
         if self._segment is not None:
-            peer = ShmTransport(self._segment, sock, spin_micros=50, timeout=TIMEOUT)
+            peer = ShmTransport(self._segment, sock, spin_micros, timeout=TIMEOUT)
         else:
             sock.settimeout(TIMEOUT)
             peer = SocketTransport(sock)
