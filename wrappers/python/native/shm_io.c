@@ -70,14 +70,14 @@ static int keep_spinning(const ferrite_shm_io *io, uint64_t *since) {
   return 1;
 }
 
-/* Rings the peer's doorbell: 0, or -1 with errno (EPIPE once the peer has gone). */
-static int ring(ferrite_shm_io *io) {
+/* Rings the peer's doorbell. It fails only once the peer has gone (EPIPE, ECONNRESET),
+ * which callers leave to their next wait to find; errno is kept for them. */
+static void ring(ferrite_shm_io *io) {
   const unsigned char byte = FERRITE_RING_DOORBELL_BYTE;
-  for (;;) {
-    ssize_t n = send(io->fd, &byte, 1, MSG_NOSIGNAL);
-    if (n == 1) return 0;
-    if (n < 0 && errno != EINTR) return -1;
+  int saved = errno;
+  while (send(io->fd, &byte, 1, MSG_NOSIGNAL) < 0 && errno == EINTR) {
   }
+  errno = saved;
 }
 
 /* Blocks until the socket has bytes (or its end), then reads every byte waiting: how many,
@@ -148,7 +148,7 @@ ssize_t ferrite_shm_io_read(ferrite_shm_io *io, void *dst, size_t len) {
     size_t n = ferrite_ring_consumer_read(endpoint, dst, len);
     if (n > 0) {
       /* The processor may sleep waiting for the space just freed. A failed ring means it
-       * has gone, which the next wait finds out. */
+       * has gone (EPIPE, ECONNRESET), which the next wait finds out. */
       if (ferrite_ring_consumer_needs_ring(endpoint)) ring(io);
       return (ssize_t)n;
     }
@@ -177,11 +177,9 @@ int ferrite_shm_io_write(ferrite_shm_io *io, const void *src, size_t len, size_t
       done += n;
       since = 0;
       /* Ring after each part, not once at the end: the processor must drain this part
-       * for the rest to fit. */
-      if (ferrite_ring_producer_needs_ring(endpoint) && ring(io) != 0) {
-        status = -1;
-        break;
-      }
+       * for the rest to fit. A failed ring is ignored, as in reads: the processor may
+       * have read everything and left, and if it left early the next wait sees EOF. */
+      if (ferrite_ring_producer_needs_ring(endpoint)) ring(io);
       continue;
     }
     if (keep_spinning(io, &since)) continue;
