@@ -8,8 +8,9 @@ import json
 import os
 
 import pytest
+from ferrite_wrapper.transport._ring import ffi, lib
 
-from fake_processor import FakeProcessor, event_payload
+from fake_processor import FakeProcessor, create_segment, event_payload
 from ferrite_wrapper.protocol import (
     EVENT,
     HELLO,
@@ -226,6 +227,26 @@ def test_main_complains_about_a_bad_environment(capsys):
 def test_main_complains_when_it_cannot_connect(capsys, tmp_path):
     assert main({"FERRITE_ADDRESS": str(tmp_path / "none.sock")}) == 1
     assert "cannot connect to unix" in capsys.readouterr().err
+
+
+def test_main_refuses_a_claimed_shm_segment(capsys, tmp_path):
+    path = tmp_path / "segment"
+    processor = create_segment(str(path), 4096)
+    claimed = ffi.new("ferrite_ring_endpoint **")
+    assert lib.ferrite_ring_open(os.fsencode(path), claimed, ffi.NULL, 0) == 0
+    environ = {
+        "FERRITE_TRANSPORT": "shm",
+        "FERRITE_ADDRESS": str(tmp_path / "bell.sock"),
+        "FERRITE_SHM_PATH": str(path),
+    }
+    try:
+        assert main(environ) == 1
+    finally:
+        lib.ferrite_ring_close(claimed[0])
+        lib.ferrite_ring_close(processor)
+    err = capsys.readouterr().err
+    assert "cannot connect to shm" in err
+    assert f"segment {path} is already open by a wrapper" in err
 
 
 def test_main_warns_about_another_protocol_version(capsys, tmp_path):
