@@ -172,7 +172,7 @@ impl Runtime {
             Runtime::Python | Runtime::PyPy => &[Unix, Tcp, Shm],
             Runtime::Node => &[Unix, Tcp, Shm],
             Runtime::Java => &[Unix, Tcp],
-            Runtime::DotNet => &[Unix, Tcp],
+            Runtime::DotNet => &[Unix, Tcp, Shm],
             // No wire: each event runs a command, so any transport named is moot.
             Runtime::Shell => &[Unix, Tcp, Shm],
         }
