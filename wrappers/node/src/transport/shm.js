@@ -56,6 +56,11 @@ class RingStream extends Duplex {
     this.pumping = false;
     this.again = false;
     this.spinStart = process.hrtime.bigint();
+    this.wakePending = false;
+    this._wakeSoon = () => {
+      this.wakePending = false;
+      this.wake();
+    };
     this._pump = () => {
       this.scheduled = false;
       this.pump();
@@ -85,13 +90,13 @@ class RingStream extends Duplex {
   _write(chunk, _encoding, callback) {
     this.outgoing.push({ chunk, offset: 0 });
     this.written = callback;
-    this.wake();
+    this.wakeSoon();
   }
 
   _writev(chunks, callback) {
     for (const { chunk } of chunks) this.outgoing.push({ chunk, offset: 0 });
     this.written = callback;
-    this.wake();
+    this.wakeSoon();
   }
 
   _final(callback) {
@@ -107,6 +112,20 @@ class RingStream extends Duplex {
     this.outgoing = [];
     if (written) written(err ?? new Error("the shm stream was destroyed"));
     callback(err);
+  }
+
+  /**
+   * `wake`, after the current call returns: for `_write` and `_writev`, which must not
+   * cause writes to this stream before they return. The pump's reads emit `data`, whose
+   * handler may write a response; a write made inside `_writev` lands in the Writable's
+   * buffer just before Node replaces that buffer, and is lost (Node 20), which hung the
+   * wrapper in a pipelined benchmark.
+   */
+  wakeSoon() {
+    if (!this.wakePending) {
+      this.wakePending = true;
+      process.nextTick(this._wakeSoon);
+    }
   }
 
   /** Something may have changed (a doorbell, a write, a read request): run the pump now. */
