@@ -28,7 +28,7 @@ class FakeProcessor {
     this.connected = new Promise((resolve) => {
       server.once("connection", (connection) => {
         const socket = ring
-          ? new RingStream(ring.endpoint, connection, 0)
+          ? new RingStream(ring.endpoint, connection, ring.spinMicros)
           : connection;
         this.socket = socket;
         socket.on("data", (chunk) => {
@@ -47,7 +47,11 @@ class FakeProcessor {
     });
   }
 
-  static async start({ codec = "msgpack", transport = "unix" } = {}) {
+  static async start({
+    codec = "msgpack",
+    transport = "unix",
+    spinMicros = 0,
+  } = {}) {
     const server = net.createServer();
     let address;
     let dir;
@@ -61,7 +65,11 @@ class FakeProcessor {
         const { Endpoint } = require("../native");
         const segment = path.join(dir, "worker-0.ring");
         // Small enough that the large bodies of the tests wrap it many times.
-        ring = { path: segment, endpoint: Endpoint.create(segment, 64 * 1024) };
+        ring = {
+          path: segment,
+          endpoint: Endpoint.create(segment, 64 * 1024),
+          spinMicros,
+        };
       }
     } else if (transport === "tcp") {
       await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -85,7 +93,12 @@ class FakeProcessor {
       FERRITE_FUNCTION_NAME: "test-function",
       FERRITE_WORKER_ID: "3",
       FERRITE_LOG_LEVEL: "debug",
-      ...(this.ring ? { FERRITE_SHM_PATH: this.ring.path } : {}),
+      ...(this.ring
+        ? {
+            FERRITE_SHM_PATH: this.ring.path,
+            FERRITE_SPIN_MICROS: String(this.ring.spinMicros),
+          }
+        : {}),
       ...extra,
     };
   }
