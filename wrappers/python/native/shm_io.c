@@ -101,27 +101,34 @@ static ssize_t wait_and_drain(ferrite_shm_io *io) {
   return n;
 }
 
+/* How many doorbells the socket's readers have passed on so far: a sleeper takes this
+ * before it announces its sleep and gives it to wait_for_doorbell. */
+static uint64_t wakeups_so_far(ferrite_shm_io *io) {
+  pthread_mutex_lock(&io->lock);
+  uint64_t wakeups = io->wakeups;
+  pthread_mutex_unlock(&io->lock);
+  return wakeups;
+}
+
 /*
  * Blocks, after a sleep was announced, until something may have changed: 1 woken, 0 the
  * peer has gone, -1 with errno. One thread at a time reads the socket (draining every
  * waiting byte at once); another waits until that one has been woken or has left, so the
- * one byte the peer rings for either sleeper wakes both.
+ * one byte the peer rings for either sleeper wakes both. `seen` is wakeups_so_far from
+ * before the announcement: if the other thread has read a doorbell since, it may have
+ * been the one rung for this sleep, and blocking now could wait forever.
  */
-static int wait_for_doorbell(ferrite_shm_io *io) {
+static int wait_for_doorbell(ferrite_shm_io *io, uint64_t seen) {
   pthread_mutex_lock(&io->lock);
-  if (io->reading_socket) {
-    uint64_t seen = io->wakeups;
-    while (io->reading_socket && io->wakeups == seen && !io->peer_gone) {
-      pthread_cond_wait(&io->woken, &io->lock);
-    }
+  while (io->reading_socket && io->wakeups == seen && !io->peer_gone) {
+    pthread_cond_wait(&io->woken, &io->lock);
+  }
+  if (io->peer_gone || io->wakeups != seen) {
     int gone = io->peer_gone;
     pthread_mutex_unlock(&io->lock);
     return gone ? 0 : 1;
   }
-  if (io->peer_gone) {
-    pthread_mutex_unlock(&io->lock);
-    return 0;
-  }
+  /* The socket is ours, and no doorbell has come since the announcement. */
   io->reading_socket = 1;
   pthread_mutex_unlock(&io->lock);
 
@@ -153,8 +160,9 @@ ssize_t ferrite_shm_io_read(ferrite_shm_io *io, void *dst, size_t len) {
       return (ssize_t)n;
     }
     if (keep_spinning(io, &since)) continue;
+    uint64_t seen = wakeups_so_far(io);
     if (!ferrite_ring_consumer_prepare_to_sleep(endpoint)) continue;
-    int woken = wait_for_doorbell(io);
+    int woken = wait_for_doorbell(io, seen);
     ferrite_ring_consumer_cancel_sleep(endpoint);
     if (woken < 0) return -1;
     if (woken == 0) {
@@ -183,8 +191,9 @@ int ferrite_shm_io_write(ferrite_shm_io *io, const void *src, size_t len, size_t
       continue;
     }
     if (keep_spinning(io, &since)) continue;
+    uint64_t seen = wakeups_so_far(io);
     if (!ferrite_ring_producer_prepare_to_sleep(endpoint)) continue;
-    int woken = wait_for_doorbell(io);
+    int woken = wait_for_doorbell(io, seen);
     ferrite_ring_producer_cancel_sleep(endpoint);
     if (woken <= 0) {
       if (woken == 0) errno = EPIPE;
