@@ -94,6 +94,7 @@ async fn events_cross_the_rings_and_a_dead_wrapper_is_a_closed_socket(codec: Cod
         let answer = send("/echo", i.to_le_bytes().to_vec()).await.unwrap();
         assert_eq!(answer.unwrap().body, i.to_le_bytes().as_slice());
     }
+    idle_costs_neither_side_cpu(dir.path()).await;
     pool.shutdown().await;
 
     let log = std::fs::read_to_string(dir.path().join("events.log")).unwrap();
@@ -109,6 +110,45 @@ async fn events_cross_the_rings_and_a_dead_wrapper_is_a_closed_socket(codec: Cod
         .filter(|entry| entry.file_name().to_string_lossy().starts_with(&own))
         .count();
     assert_eq!(left, 0, "the pool left its shared-memory directory behind");
+}
+
+/// With no events, neither the processor nor its wrapper spins: each uses under 2% of a
+/// core (`FERRITE_SHM_IDLE_SECONDS`, default 3, to watch longer).
+async fn idle_costs_neither_side_cpu(function_dir: &Path) {
+    let seconds: u64 = std::env::var("FERRITE_SHM_IDLE_SECONDS")
+        .map(|s| s.parse().unwrap())
+        .unwrap_or(3);
+    let wrapper = std::fs::read_to_string(function_dir.join("wrapper.pid")).unwrap();
+    let pids = [std::process::id().to_string(), wrapper.trim().to_owned()];
+    let before = pids.clone().map(|pid| cpu_ticks(&pid));
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    let after = pids.clone().map(|pid| cpu_ticks(&pid));
+    for ((side, before), after) in ["processor", "wrapper"].iter().zip(before).zip(after) {
+        // Clock ticks are 1/100 s on Linux (USER_HZ).
+        let share = (after - before) as f64 / (seconds as f64 * 100.0);
+        println!(
+            "idle {seconds} s: {side} used {:.2}% of a core",
+            100.0 * share
+        );
+        assert!(
+            share < 0.02,
+            "the {side} spins while idle: {:.1}%",
+            100.0 * share
+        );
+    }
+}
+
+/// utime + stime of process `pid`, in clock ticks.
+fn cpu_ticks(pid: &str) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
 }
 
 fn event(id: u64, path: &str, body: Vec<u8>) -> Event {
@@ -159,6 +199,7 @@ mod wrapper {
             concurrency: 1,
         }));
         wire.send(&Message::Ready);
+        std::fs::write("wrapper.pid", std::process::id().to_string()).unwrap();
         let mut log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -208,9 +249,8 @@ mod wrapper {
                     }
                     continue;
                 }
-                if self.end.consumer.prepare_to_sleep() {
-                    self.wait();
-                }
+                let sleep = self.end.consumer.prepare_to_sleep();
+                self.sleep_if(sleep);
                 self.end.consumer.cancel_sleep();
             }
         }
@@ -228,9 +268,8 @@ mod wrapper {
                     }
                     continue;
                 }
-                if self.end.producer.prepare_to_sleep() {
-                    self.wait();
-                }
+                let sleep = self.end.producer.prepare_to_sleep();
+                self.sleep_if(sleep);
                 self.end.producer.cancel_sleep();
             }
         }
@@ -239,8 +278,12 @@ mod wrapper {
             let _ = self.bell.write_all(&[1]);
         }
 
-        /// Blocks until rung; EOF means the processor has gone, and so does the wrapper.
-        fn wait(&mut self) {
+        /// Blocks until rung if `sleep` (a sleep was announced and still holds); EOF means
+        /// the processor has gone, and so does the wrapper.
+        fn sleep_if(&mut self, sleep: bool) {
+            if !sleep {
+                return;
+            }
             let mut rings = [0u8; 64];
             if self.bell.read(&mut rings).unwrap_or(0) == 0 {
                 std::process::exit(0);

@@ -210,7 +210,8 @@ pub struct WireConfig {
     pub concurrency: Option<u32>,
     /// `shm` only: how long, in microseconds, a side whose ring is empty (or full) checks
     /// it again before it announces a sleep and waits for its doorbell (0 to 1000, default
-    /// 50). Spinning answers a quick reply sooner; sleeping costs nothing while idle.
+    /// 0). Spinning answers a quick reply sooner where both sides have a core of their own;
+    /// where they share one, it delays the side that would answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spin_micros: Option<u32>,
     /// `shm` only: capacity of each of a worker's two rings in bytes, a power of two from

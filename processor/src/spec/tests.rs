@@ -199,11 +199,11 @@ fn wrong_types_and_values_name_the_field() {
 fn shm_settings_have_defaults_and_take_the_spec() {
     let function = load_text(MINIMAL).unwrap().function;
     assert_eq!(function.shm, ShmSettings::default());
-    assert_eq!(function.shm.spin, Duration::from_micros(50));
-    assert_eq!(function.shm.ring_bytes, 1 << 20);
-    let tail = "  wire:\n    spinMicros: 0\n    ringBytes: 4096\n";
-    let function = load_text(&format!("{MINIMAL}{tail}")).unwrap().function;
     assert_eq!(function.shm.spin, Duration::ZERO);
+    assert_eq!(function.shm.ring_bytes, 1 << 20);
+    let tail = "  wire:\n    spinMicros: 1000\n    ringBytes: 4096\n";
+    let function = load_text(&format!("{MINIMAL}{tail}")).unwrap().function;
+    assert_eq!(function.shm.spin, Duration::from_micros(1000));
     assert_eq!(function.shm.ring_bytes, 4096);
 }
 

@@ -27,8 +27,14 @@ use tokio::net::{UnixListener, UnixStream};
 
 use super::{ReadHalf, WriteHalf};
 
-/// Default `spec.wire.spinMicros` (see [`ShmSettings::spin`] for how it was chosen).
-pub const DEFAULT_SPIN_MICROS: u32 = 50;
+/// Default `spec.wire.spinMicros`: none. Measured on 2 shared cores (64-byte round trips
+/// between the processor's halves and a wrapper thread spinning the same): spinning 25 to
+/// 200 µs cut a back-to-back round trip from 21 µs to 1 µs while both sides had a core
+/// each, but once they competed for one (a handler working 20 µs, or a 1 ms gap between
+/// events, on a busy machine) the spinner kept the core its peer needed and the median
+/// round trip grew with the spin (39 µs at 0, 68 at 10, 199 at 50, 663 at 200; 33, 44, 84
+/// and 271 µs with gaps), at more CPU. A machine with cores to spare sets it.
+pub const DEFAULT_SPIN_MICROS: u32 = 0;
 /// Largest `spec.wire.spinMicros`: beyond a millisecond, sleeping costs less than spinning.
 pub const MAX_SPIN_MICROS: u32 = 1000;
 /// Default `spec.wire.ringBytes`: 1 MiB, the processor's largest batch of events
@@ -298,6 +304,32 @@ impl Doorbell {
         self.closed.load(Ordering::Relaxed)
     }
 
+    /// A half's wait for its ring to change: spins while `spin` allows, then announces a
+    /// sleep with `prepare_to_sleep` and waits for the doorbell. `Ready` when the ring is
+    /// worth checking again (the caller then ends any sleep announced), `Pending` while
+    /// the task spins (woken at once) or sleeps (woken by the doorbell).
+    fn poll_turn(
+        &self,
+        spin: &mut Spin,
+        slot: usize,
+        cx: &mut Context<'_>,
+        prepare_to_sleep: impl FnOnce() -> bool,
+    ) -> Poll<()> {
+        if spin.again(cx) {
+            return Poll::Pending;
+        }
+        // Before announcing: the ring the peer sends for this announcement may be drained
+        // by the other half, on another thread, before this one polls the socket; its
+        // `wake_all` must find us then.
+        self.wakers.register(slot, cx.waker());
+        if !prepare_to_sleep() {
+            return Poll::Ready(());
+        }
+        std::task::ready!(self.poll_rung(slot, cx));
+        spin.progressed();
+        Poll::Ready(())
+    }
+
     /// Waits for a ring or EOF: `Ready` once it has drained the bytes waiting (waking the
     /// other half too, whose ring it may have taken) or seen the socket close; `Pending`
     /// with the caller's waker in `slot`.
@@ -378,6 +410,9 @@ impl AsyncRead for RingReader {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
+        // A ring that always holds bytes would never make this task yield: take from the
+        // task's budget as tokio's own sockets do, so it yields its thread now and then.
+        let coop = std::task::ready!(tokio::task::coop::poll_proceed(cx));
         let this = self.get_mut();
         // Whatever woke us, a sleep announced before is over.
         this.consumer.cancel_sleep();
@@ -391,6 +426,7 @@ impl AsyncRead for RingReader {
                     this.doorbell.ring();
                 }
                 this.spin.progressed();
+                coop.made_progress();
                 return Poll::Ready(Ok(()));
             }
             if this.doorbell.is_closed() {
@@ -401,15 +437,11 @@ impl AsyncRead for RingReader {
                 }
                 return Poll::Ready(Ok(()));
             }
-            if this.spin.again(cx) {
-                return Poll::Pending;
-            }
-            if !this.consumer.prepare_to_sleep() {
-                continue;
-            }
-            std::task::ready!(this.doorbell.poll_rung(READER, cx));
+            let consumer = &mut this.consumer;
+            std::task::ready!(this
+                .doorbell
+                .poll_turn(&mut this.spin, READER, cx, || consumer.prepare_to_sleep()));
             this.consumer.cancel_sleep();
-            this.spin.progressed();
         }
     }
 }
@@ -427,6 +459,7 @@ impl AsyncWrite for RingWriter {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        let coop = std::task::ready!(tokio::task::coop::poll_proceed(cx));
         let this = self.get_mut();
         this.producer.cancel_sleep();
         loop {
@@ -439,17 +472,14 @@ impl AsyncWrite for RingWriter {
                     this.doorbell.ring();
                 }
                 this.spin.progressed();
+                coop.made_progress();
                 return Poll::Ready(Ok(n));
             }
-            if this.spin.again(cx) {
-                return Poll::Pending;
-            }
-            if !this.producer.prepare_to_sleep() {
-                continue;
-            }
-            std::task::ready!(this.doorbell.poll_rung(WRITER, cx));
+            let producer = &mut this.producer;
+            std::task::ready!(this
+                .doorbell
+                .poll_turn(&mut this.spin, WRITER, cx, || producer.prepare_to_sleep()));
             this.producer.cancel_sleep();
-            this.spin.progressed();
         }
     }
 
