@@ -6,8 +6,8 @@ The rings and the waiting are C (``wrappers/native/ferrite_ring.c`` and
 ``_ring`` is built per interpreter by ``native/build_ring.py`` (``scripts/install-deps``
 runs it for CPython and PyPy). cffi rather than the C API, because PyPy runs C-API
 extensions through its slow emulation layer but calls cffi functions from JIT-compiled
-code; and its API mode rather than ABI mode, because a call costs CPython a third as
-much (no libffi) and PyPy the same.
+code; and its API mode rather than ABI mode, because a call costs CPython a half to a
+third as much (no libffi) and PyPy the same (measured: README.md).
 
 A read takes every byte the ring holds, up to the connection's buffer, in one call; a
 write puts a whole batch in, in one call. Either re-checks its ring for
