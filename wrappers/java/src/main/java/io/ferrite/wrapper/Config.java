@@ -10,6 +10,8 @@ import java.util.Map;
  *
  * @param transport a name in {@link Transport#ALL}
  * @param address the socket's path, or {@code 127.0.0.1:PORT}
+ * @param shmPath shm only: the segment's path
+ * @param spinMicros shm only: how long a ring is re-checked before its side sleeps
  * @param codec a name in {@link Codec#ALL}
  * @param token echoed in hello
  * @param handler the handler class's name
@@ -22,6 +24,8 @@ import java.util.Map;
 record Config(
     String transport,
     String address,
+    String shmPath,
+    int spinMicros,
     String codec,
     String token,
     String handler,
@@ -33,6 +37,9 @@ record Config(
 
   /** Events one worker may run at once at most, as for {@code spec.wire.concurrency}. */
   static final int MAX_CONCURRENCY = 4096;
+
+  /** A second: spinning longer than that before sleeping is a misconfiguration. */
+  static final int MAX_SPIN_MICROS = 1_000_000;
 
   /**
    * Reads the variables.
@@ -49,6 +56,11 @@ record Config(
       throw new IllegalArgumentException(
           "FERRITE_TRANSPORT=\"" + transport + "\" is not one of " + Transport.names());
     }
+    String shmPath = env.getOrDefault("FERRITE_SHM_PATH", "");
+    if (transport.equals("shm") && shmPath.isEmpty()) {
+      throw new IllegalArgumentException("FERRITE_SHM_PATH is not set (FERRITE_TRANSPORT=shm)");
+    }
+    int spinMicros = number(env, "FERRITE_SPIN_MICROS", 0, 0, MAX_SPIN_MICROS);
     String codec = orDefault(env.get("FERRITE_CODEC"), "msgpack");
     if (!Codec.ALL.containsKey(codec)) {
       throw new IllegalArgumentException(
@@ -65,6 +77,8 @@ record Config(
     return new Config(
         transport,
         address,
+        shmPath,
+        spinMicros,
         codec,
         env.getOrDefault("FERRITE_TOKEN", ""),
         env.getOrDefault("FERRITE_HANDLER", "").trim(),
@@ -73,6 +87,11 @@ record Config(
         workerId,
         level,
         concurrency);
+  }
+
+  /** Where the transport connects. */
+  Transport.Target target() {
+    return new Transport.Target(address, shmPath, spinMicros);
   }
 
   private static String orDefault(String value, String fallback) {

@@ -3,6 +3,8 @@ package io.ferrite.wrapper;
 import io.ferrite.wrapper.Protocol.Message;
 import io.ferrite.wrapper.Protocol.ProtocolException;
 import io.ferrite.wrapper.codec.Codec;
+import io.ferrite.wrapper.transport.ShmRing;
+import io.ferrite.wrapper.transport.ShmTransport;
 import io.ferrite.wrapper.transport.SocketTransport;
 import io.ferrite.wrapper.transport.Transport;
 import java.io.Closeable;
@@ -22,7 +24,8 @@ import java.util.Map;
 
 /**
  * The processor's end of one worker's connection, inside this JVM: the wrapper's tests and {@link
- * Training} drive a real {@link Main#run} against it over a real socket.
+ * Training} drive a real {@link Main#run} against it over a real socket (and for shm a real
+ * segment, made as the processor makes it).
  */
 public final class FakeProcessor implements Closeable {
   private final String transport;
@@ -30,6 +33,12 @@ public final class FakeProcessor implements Closeable {
   private final ServerSocketChannel server;
   private final Path socketDir;
   private final String address;
+
+  /** For shm: the processor's end of the segment, and its path; else null. */
+  private ShmRing.Endpoint segment;
+
+  private Path segmentPath;
+
   private final ArrayDeque<Message> received = new ArrayDeque<>();
   private Connection conn;
 
@@ -46,26 +55,43 @@ public final class FakeProcessor implements Closeable {
     this.address = address;
   }
 
+  /** Rings of shm segments here: the processor's default, which the tests' 3 MiB frames fill. */
+  static final long SHM_CAPACITY = 1 << 20;
+
   /**
-   * Listens on a fresh unix socket or loopback port.
+   * Listens on a fresh unix socket or loopback port; for shm, a unix socket beside a new segment.
    *
-   * @param transport {@code unix} or {@code tcp}
+   * @param transport {@code unix}, {@code tcp} or {@code shm}
    * @param codec the codec's name
    * @return the processor
    * @throws IOException if it cannot listen
    */
   public static FakeProcessor listen(String transport, String codec) throws IOException {
-    if (transport.equals("unix")) {
-      Path dir = Files.createTempDirectory("ferrite-java-");
+    if (transport.equals("unix") || transport.equals("shm")) {
+      Path dir = Files.createTempDirectory(segmentRoot(transport), "ferrite-java-");
       Path socket = dir.resolve("worker-0.sock");
       ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
       server.bind(UnixDomainSocketAddress.of(socket));
-      return new FakeProcessor(transport, codec, server, dir, socket.toString());
+      FakeProcessor processor = new FakeProcessor(transport, codec, server, dir, socket.toString());
+      if (transport.equals("shm")) {
+        processor.segmentPath = dir.resolve("worker-0-0.ring");
+        processor.segment = ShmRing.create(processor.segmentPath, SHM_CAPACITY);
+      }
+      return processor;
     }
     ServerSocketChannel server = ServerSocketChannel.open();
     server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
     return new FakeProcessor(transport, codec, server, null, "127.0.0.1:" + port);
+  }
+
+  /** Where the processor puts segments: /dev/shm (memory) where there is one, as it does. */
+  private static Path segmentRoot(String transport) {
+    Path shm = Path.of("/dev/shm");
+    if (transport.equals("shm") && Files.isDirectory(shm) && Files.isWritable(shm)) {
+      return shm;
+    }
+    return Path.of(System.getProperty("java.io.tmpdir"));
   }
 
   /** The {@code FERRITE_*} variables a wrapper needs to connect here. */
@@ -74,6 +100,10 @@ public final class FakeProcessor implements Closeable {
     env.put("FERRITE_PROTOCOL", "1");
     env.put("FERRITE_TRANSPORT", transport);
     env.put("FERRITE_ADDRESS", address);
+    if (segment != null) {
+      env.put("FERRITE_SHM_PATH", segmentPath.toString());
+      env.put("FERRITE_SPIN_MICROS", "0");
+    }
     env.put("FERRITE_CODEC", codecName);
     env.put("FERRITE_TOKEN", "t0ken");
     env.put("FERRITE_HANDLER", handler);
@@ -94,12 +124,24 @@ public final class FakeProcessor implements Closeable {
   }
 
   /**
+   * Where a wrapper connects, with the segment for shm.
+   *
+   * @return the target
+   */
+  public Transport.Target target() {
+    return new Transport.Target(address, segment == null ? "" : segmentPath.toString(), 0);
+  }
+
+  /**
    * Waits for a wrapper to connect, and gives the raw byte stream.
    *
    * @return the processor's end of the transport
    * @throws IOException if accepting fails
    */
   public Transport acceptTransport() throws IOException {
+    if (segment != null) {
+      return new ShmTransport(segment, server.accept(), 0);
+    }
     return new SocketTransport(server.accept());
   }
 
@@ -188,6 +230,9 @@ public final class FakeProcessor implements Closeable {
     } finally {
       if (socketDir != null) {
         Files.deleteIfExists(socketDir.resolve("worker-0.sock"));
+        if (segmentPath != null) {
+          Files.deleteIfExists(segmentPath);
+        }
         Files.deleteIfExists(socketDir);
       }
     }

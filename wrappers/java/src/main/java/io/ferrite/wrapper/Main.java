@@ -52,7 +52,7 @@ public final class Main {
     }
     Transport transport;
     try {
-      transport = Transport.connect(config.transport(), config.address());
+      transport = Transport.connect(config.transport(), config.target());
     } catch (IOException | RuntimeException e) {
       complain("cannot connect to " + config.transport() + " " + config.address() + ": " + e);
       return 1;

@@ -66,7 +66,7 @@ class WorkerTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"unix,msgpack", "unix,json", "tcp,msgpack", "tcp,json"})
+  @CsvSource({"unix,msgpack", "unix,json", "tcp,msgpack", "tcp,json", "shm,msgpack", "shm,json"})
   void helloReadyEventsAndShutdown(String transport, String codec) throws Exception {
     try (Wrapper wrapper = new Wrapper(transport, codec, Training.Handler.class.getName(), 1)) {
       Message hello = wrapper.next();
@@ -218,16 +218,22 @@ class WorkerTest {
   void aLargeBodyComesBackWhole() throws Exception {
     byte[] body = new byte[3 * 1024 * 1024 + 17];
     new java.util.Random(1).nextBytes(body);
-    for (String codec : new String[] {"msgpack", "json"}) {
-      try (Wrapper wrapper = new Wrapper("unix", codec, Training.Handler.class.getName(), 1)) {
-        wrapper.next();
-        wrapper.next();
-        wrapper.processor.send(FakeProcessor.event(1, "POST", "/bytes", "", body));
-        Message response = wrapper.next();
-        org.junit.jupiter.api.Assertions.assertArrayEquals(
-            body, (byte[]) response.payload().get("body"));
-        assertEquals(0, wrapper.stop());
+    for (String transport : new String[] {"unix", "shm"}) {
+      for (String codec : new String[] {"msgpack", "json"}) {
+        largeBody(transport, codec, body);
       }
+    }
+  }
+
+  private static void largeBody(String transport, String codec, byte[] body) throws Exception {
+    try (Wrapper wrapper = new Wrapper(transport, codec, Training.Handler.class.getName(), 1)) {
+      wrapper.next();
+      wrapper.next();
+      wrapper.processor.send(FakeProcessor.event(1, "POST", "/bytes", "", body));
+      Message response = wrapper.next();
+      org.junit.jupiter.api.Assertions.assertArrayEquals(
+          body, (byte[]) response.payload().get("body"), transport + " " + codec);
+      assertEquals(0, wrapper.stop());
     }
   }
 
@@ -238,6 +244,21 @@ class WorkerTest {
     wrapper.next();
     wrapper.close();
     assertEquals(0, wrapper.status.get());
+  }
+
+  @Test
+  void aSegmentAnotherWrapperClaimedIsRefused() throws Exception {
+    try (FakeProcessor processor = FakeProcessor.listen("shm", "msgpack")) {
+      Map<String, String> env = processor.env(Training.Handler.class.getName(), 1);
+      io.ferrite.wrapper.transport.ShmRing.open(java.nio.file.Path.of(env.get("FERRITE_SHM_PATH")));
+      assertEquals(1, Main.run(env));
+      Map<String, String> noSegment = new java.util.HashMap<>(env);
+      noSegment.remove("FERRITE_SHM_PATH");
+      IllegalArgumentException error =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              IllegalArgumentException.class, () -> Config.fromEnv(noSegment));
+      assertEquals("FERRITE_SHM_PATH is not set (FERRITE_TRANSPORT=shm)", error.getMessage());
+    }
   }
 
   @Test

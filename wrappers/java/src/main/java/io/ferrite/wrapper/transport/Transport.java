@@ -32,21 +32,44 @@ public interface Transport extends Closeable {
    */
   void write(byte[] from, int offset, int length) throws IOException;
 
-  /** Connects to the processor at an address, in the form its transport's name implies. */
+  /**
+   * Where a transport connects: the {@code FERRITE_*} variables that say so.
+   *
+   * @param address {@code FERRITE_ADDRESS}: a socket's path, or {@code HOST:PORT}
+   * @param shmPath {@code FERRITE_SHM_PATH}: shm's segment, else empty
+   * @param spinMicros {@code FERRITE_SPIN_MICROS}: how long shm re-checks a ring before it sleeps
+   */
+  record Target(String address, String shmPath, int spinMicros) {
+    /**
+     * An address alone, for the socket transports.
+     *
+     * @param address {@code FERRITE_ADDRESS}
+     * @return the target
+     */
+    public static Target of(String address) {
+      return new Target(address, "", 0);
+    }
+  }
+
+  /** Connects to the processor at a target, in the form its transport's name implies. */
   @FunctionalInterface
   interface Connector {
     /**
      * Connects.
      *
-     * @param address {@code FERRITE_ADDRESS}
+     * @param target where
      * @return the connected transport
      * @throws IOException if the processor cannot be reached
      */
-    Transport connect(String address) throws IOException;
+    Transport connect(Target target) throws IOException;
   }
 
   /** Every transport, by the name {@code FERRITE_TRANSPORT} gives it: one line each. */
-  Map<String, Connector> ALL = Map.of("unix", UnixTransport::connect, "tcp", TcpTransport::connect);
+  Map<String, Connector> ALL =
+      Map.of(
+          "unix", target -> UnixTransport.connect(target.address()),
+          "tcp", target -> TcpTransport.connect(target.address()),
+          "shm", ShmTransport::connect);
 
   /**
    * The names of every transport, for messages.
@@ -61,17 +84,30 @@ public interface Transport extends Closeable {
    * Connects to the processor.
    *
    * @param name {@code FERRITE_TRANSPORT}
+   * @param target where
+   * @return the connected transport
+   * @throws IllegalArgumentException for an unknown transport, or an address not of its form
+   * @throws IOException if the processor cannot be reached
+   */
+  static Transport connect(String name, Target target) throws IOException {
+    Connector connector = ALL.get(name);
+    if (connector == null) {
+      throw new IllegalArgumentException(
+          "unknown transport \"" + name + "\": expected one of " + names());
+    }
+    return connector.connect(target);
+  }
+
+  /**
+   * Connects a transport that needs only an address.
+   *
+   * @param name {@code FERRITE_TRANSPORT}
    * @param address {@code FERRITE_ADDRESS}
    * @return the connected transport
    * @throws IllegalArgumentException for an unknown transport, or an address not of its form
    * @throws IOException if the processor cannot be reached
    */
   static Transport connect(String name, String address) throws IOException {
-    Connector connector = ALL.get(name);
-    if (connector == null) {
-      throw new IllegalArgumentException(
-          "unknown transport \"" + name + "\": expected one of " + names());
-    }
-    return connector.connect(address);
+    return connect(name, Target.of(address));
   }
 }

@@ -46,7 +46,7 @@ class TransportTest {
     new Random(1).nextBytes(up);
     new Random(2).nextBytes(down);
     try (FakeProcessor processor = FakeProcessor.listen(name, "msgpack");
-        Transport wrapper = Transport.connect(name, processor.address());
+        Transport wrapper = Transport.connect(name, processor.target());
         Transport processorEnd = processor.acceptTransport()) {
       // More than a socket buffer holds: the writer blocks until the reader drains it.
       CompletableFuture<Void> writing =
@@ -83,7 +83,8 @@ class TransportTest {
   void anUnknownNameListsTheKnownOnes() {
     IllegalArgumentException error =
         assertThrows(IllegalArgumentException.class, () -> Transport.connect("pigeon", "x"));
-    assertEquals("unknown transport \"pigeon\": expected one of tcp, unix", error.getMessage());
+    assertEquals(
+        "unknown transport \"pigeon\": expected one of shm, tcp, unix", error.getMessage());
   }
 
   @Test
