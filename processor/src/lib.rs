@@ -11,7 +11,8 @@
 //! - [`event`]: the common event and response.
 //! - [`trigger`]: one module per trigger kind (HTTP).
 //! - [`pool`]: allocation of events to workers, supervision of wrapper processes.
-//! - [`transport`]: unix socket or loopback TCP between processor and wrapper.
+//! - [`transport`]: unix socket, loopback TCP or shared-memory rings between processor and
+//!   wrapper.
 //! - [`codec`]: line-JSON or MessagePack frames of the wire protocol (`schemas/PROTOCOL.md`).
 //! - [`runtime`]: how each language's wrapper is launched.
 //! - [`admin`]: endpoints answered without a worker (health).

@@ -187,7 +187,8 @@ pub struct WireConfig {
     /// `json` (line-JSON) or `msgpack` (default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub codec: Option<CodecKind>,
-    /// `unix` (default) or `tcp` on loopback.
+    /// `unix` (default), `tcp` on loopback, or `shm` (two byte rings in shared memory, for
+    /// runtimes whose wrapper speaks it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transport: Option<TransportKind>,
     /// The most events a worker that runs one event at a time is sent ahead of its
