@@ -27,8 +27,10 @@ from ferrite_wrapper.transport import connect
 
 REPO = Path(__file__).resolve().parents[3]
 FRAMES = int(os.environ.get("FERRITE_RING_STRESS_FRAMES", "20000"))
-#: Small, so that frames wrap and overflow the ring and both sides often sleep.
-CAPACITY = 1024
+#: (ring capacity, FERRITE_SPIN_MICROS): small rings, so that frames wrap and overflow
+#: them and both sides often sleep; the smallest ring without spinning, so that the
+#: wrapper's reading and writing threads sleep on the one doorbell socket at once.
+RUNS = [(1024, 20), (64, 0)]
 HEADER = struct.Struct("<IQI")
 #: A watchdog: ring-peer has its own, this one covers the wrapper's side.
 TIMEOUT = 60 + FRAMES / 500
@@ -58,10 +60,11 @@ class Sender:
     once: checksumming every payload in Python would make the sender, not the rings,
     what this measures."""
 
-    def __init__(self, transport, seed: int) -> None:
+    def __init__(self, transport, seed: int, capacity: int) -> None:
         self.transport = transport
         self.rng = random.Random(seed)
-        self.blocks = [self.rng.randbytes(2 * CAPACITY) for _ in range(16)]
+        self.capacity = capacity
+        self.blocks = [self.rng.randbytes(2 * capacity) for _ in range(16)]
         self.sums = []
         for block in self.blocks:
             sums, value = [0x811C9DC5], 0x811C9DC5
@@ -77,7 +80,7 @@ class Sender:
             batch = []
             for _ in range(min(rng.choice((1, 1, 1, 4)), FRAMES - sequence)):
                 which = rng.randrange(len(self.blocks))
-                length = rng.randint(0, 2 * CAPACITY)
+                length = rng.randint(0, 2 * self.capacity)
                 batch.append(HEADER.pack(length, sequence, self.sums[which][length]))
                 batch.append(self.blocks[which][:length])
                 sequence += 1
@@ -89,9 +92,10 @@ class Sender:
 class Receiver:
     """Reads and checks FRAMES test frames, with random pauses; then the end."""
 
-    def __init__(self, transport, seed: int) -> None:
+    def __init__(self, transport, seed: int, capacity: int) -> None:
         self.transport = transport
         self.rng = random.Random(seed)
+        self.capacity = capacity
         self.received = 0
         self.saw_end = False
 
@@ -114,7 +118,9 @@ class Receiver:
                 end = used + HEADER.size + length
                 if end > len(pending):
                     break
-                assert length <= 2 * CAPACITY, f"frame {self.received}: length {length}"
+                assert length <= 2 * self.capacity, (
+                    f"frame {self.received}: length {length}"
+                )
                 assert sequence == self.received, (
                     f"frame {self.received} came with sequence number {sequence}"
                 )
@@ -133,7 +139,8 @@ class Receiver:
     reason="ring-peer is not built (cargo build -p ferrite-ring --bins; scripts/test "
     "builds it before these tests)",
 )
-def test_stress_against_ring_peer():
+@pytest.mark.parametrize(("capacity", "spin_micros"), RUNS)
+def test_stress_against_ring_peer(capacity, spin_micros):
     seed = 17
     directory = tempfile.mkdtemp(prefix="ferrite-ring-", dir="/tmp")
     peer = subprocess.Popen(
@@ -142,7 +149,7 @@ def test_stress_against_ring_peer():
             "--dir",
             directory,
             "--capacity",
-            str(CAPACITY),
+            str(capacity),
             "--frames",
             str(FRAMES),
             "--seed",
@@ -157,11 +164,21 @@ def test_stress_against_ring_peer():
         word, segment, socket_path = peer.stdout.readline().split()
         assert word == "ready"
         config = Config(
-            "shm", socket_path, "msgpack", "", "", "", "", 0, "info", segment, 20
+            "shm",
+            socket_path,
+            "msgpack",
+            "",
+            "",
+            "",
+            "",
+            0,
+            "info",
+            segment,
+            spin_micros,
         )
         transport = connect("shm", socket_path, config)
-        sender = Sender(transport, seed + 1)
-        receiver = Receiver(transport, seed + 2)
+        sender = Sender(transport, seed + 1, capacity)
+        receiver = Receiver(transport, seed + 2, capacity)
         failures = []
 
         def guarded(run):
@@ -190,8 +207,9 @@ def test_stress_against_ring_peer():
         assert receiver.saw_end
         transport.close()
         print(
-            f"shm stress: {FRAMES} frames each way against ring-peer "
-            f"in {elapsed:.1f} s ({sys.implementation.name})",
+            f"shm stress: {FRAMES} frames each way against ring-peer, rings of "
+            f"{capacity} B, spin {spin_micros} us, in {elapsed:.1f} s "
+            f"({sys.implementation.name})",
             file=sys.stderr,
         )
     finally:
