@@ -171,7 +171,7 @@ impl Runtime {
         match self {
             Runtime::Python | Runtime::PyPy => &[Unix, Tcp, Shm],
             Runtime::Node => &[Unix, Tcp, Shm],
-            Runtime::Java => &[Unix, Tcp],
+            Runtime::Java => &[Unix, Tcp, Shm],
             Runtime::DotNet => &[Unix, Tcp, Shm],
             // No wire: each event runs a command, so any transport named is moot.
             Runtime::Shell => &[Unix, Tcp, Shm],
