@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Whole conversations: a real {@link Main#run} against a {@link FakeProcessor}. */
 @Timeout(30)
@@ -190,10 +191,12 @@ class WorkerTest {
     }
   }
 
-  @Test
-  void concurrencyRunsEventsAtOnceOnAPool() throws Exception {
+  /** Over shm, handlers' threads write while the reading thread sleeps on the one doorbell. */
+  @ParameterizedTest
+  @ValueSource(strings = {"unix", "shm"})
+  void concurrencyRunsEventsAtOnceOnAPool(String transport) throws Exception {
     Gathering.latch = new CountDownLatch(4);
-    try (Wrapper wrapper = new Wrapper("unix", "msgpack", Gathering.class.getName(), 4)) {
+    try (Wrapper wrapper = new Wrapper(transport, "msgpack", Gathering.class.getName(), 4)) {
       assertEquals(4L, number(wrapper.next(), "concurrency"));
       wrapper.next();
       for (int id = 1; id <= 4; id++) {

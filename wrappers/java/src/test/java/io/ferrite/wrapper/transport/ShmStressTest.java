@@ -21,6 +21,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The shm transport as the wrapper side of an exchange of checked test frames with the Rust {@code
@@ -30,9 +32,6 @@ import org.junit.jupiter.api.Test;
  * each way (20,000 unless set; 1000000 is the full run).
  */
 class ShmStressTest {
-  /** Small rings, so frames (up to twice this) wrap and fill them often. */
-  private static final int CAPACITY = 1024;
-
   private static final int HEADER = 16;
 
   /** How long no byte may move before the test calls it a hang. */
@@ -88,8 +87,14 @@ class ShmStressTest {
     assertEquals(0xbf9cf968, fnv1a32(foobar, 0, foobar.length));
   }
 
-  @Test
-  void exchangesCheckedFramesWithTheRustPeer() throws Exception {
+  /**
+   * Small rings, so frames (up to twice the capacity) wrap and fill them often: 1 KiB with a spin
+   * of 20 µs, and the smallest ring without spinning, where this side's reader and writer sleep on
+   * the one doorbell at once most often.
+   */
+  @ParameterizedTest(name = "capacity {0}, spin {1} µs")
+  @CsvSource({"1024,20", "64,0"})
+  void exchangesCheckedFramesWithTheRustPeer(int capacity, int spinMicros) throws Exception {
     Path peerPath = ringPeer();
     Assumptions.assumeTrue(
         peerPath != null,
@@ -107,7 +112,7 @@ class ShmStressTest {
                 "--dir",
                 dir.toString(),
                 "--capacity",
-                Integer.toString(CAPACITY),
+                Integer.toString(capacity),
                 "--frames",
                 Long.toString(frames),
                 "--seed",
@@ -127,9 +132,9 @@ class ShmStressTest {
         fail("ring-peer's first line is not `ready SEGMENT SOCKET`: " + line + "; " + stderr.get());
       }
       long start = System.nanoTime();
-      Exchange exchange = new Exchange(frames);
+      Exchange exchange = new Exchange(frames, capacity);
       try (Transport transport =
-          Transport.connect("shm", new Transport.Target(ready[2], ready[1], 20))) {
+          Transport.connect("shm", new Transport.Target(ready[2], ready[1], spinMicros))) {
         exchange.run(transport, peer::destroy);
       }
       assertTrue(peer.waitFor(60, TimeUnit.SECONDS), "ring-peer did not exit");
@@ -141,9 +146,13 @@ class ShmStressTest {
       assertEquals("ok " + frames + " " + frames, said);
       assertEquals(frames, exchange.received);
       System.out.printf(
-          "shm stress: %d frames each way with ring-peer through %d-byte rings in %.1f s"
-              + " (%d MB each way)%n",
-          frames, CAPACITY, (System.nanoTime() - start) / 1e9, exchange.bytesReceived / 1_000_000);
+          "shm stress: %d frames each way with ring-peer through %d-byte rings, spin %d µs, in"
+              + " %.1f s (%d MB each way)%n",
+          frames,
+          capacity,
+          spinMicros,
+          (System.nanoTime() - start) / 1e9,
+          exchange.bytesReceived / 1_000_000);
     } finally {
       peer.destroyForcibly();
       try (Stream<Path> files = Files.walk(dir)) {
@@ -165,13 +174,15 @@ class ShmStressTest {
   /** This side of the exchange: a writer thread and a reader thread over one transport. */
   private static final class Exchange {
     private final long frames;
+    private final int capacity;
     private final AtomicLong progress = new AtomicLong();
     final AtomicReference<Throwable> failure = new AtomicReference<>();
     volatile long received;
     volatile long bytesReceived;
 
-    Exchange(long frames) {
+    Exchange(long frames, int capacity) {
       this.frames = frames;
+      this.capacity = capacity;
     }
 
     /** Runs both threads to the end; stops the peer on a failure or a stall. */
@@ -216,12 +227,12 @@ class ShmStressTest {
       Random rng = new Random(11);
       // Payloads are slices of one random pool: any bytes do, and this keeps the test's own cost
       // low beside the rings'.
-      byte[] pool = new byte[4 * CAPACITY];
+      byte[] pool = new byte[4 * capacity];
       rng.nextBytes(pool);
-      byte[] frame = new byte[HEADER + 2 * CAPACITY];
+      byte[] frame = new byte[HEADER + 2 * capacity];
       ByteBuffer header = ByteBuffer.wrap(frame).order(ByteOrder.LITTLE_ENDIAN);
       for (long seq = 0; seq < frames; seq++) {
-        int length = rng.nextInt(2 * CAPACITY + 1);
+        int length = rng.nextInt(2 * capacity + 1);
         int from = rng.nextInt(pool.length - length + 1);
         header.putInt(0, length).putLong(4, seq).putInt(12, fnv1a32(pool, from, length));
         System.arraycopy(pool, from, frame, HEADER, length);
@@ -240,7 +251,7 @@ class ShmStressTest {
       long expected = 0;
       long bytes = 0;
       while (expected < frames) {
-        if (start > 0 && buffer.length - end < HEADER + 2 * CAPACITY) {
+        if (start > 0 && buffer.length - end < HEADER + 2 * capacity) {
           System.arraycopy(buffer, start, buffer, 0, end - start);
           end -= start;
           start = 0;
@@ -254,7 +265,7 @@ class ShmStressTest {
         progress.addAndGet(read);
         while (end - start >= HEADER) {
           long length = Integer.toUnsignedLong(view.getInt(start));
-          if (length > 2 * CAPACITY) {
+          if (length > 2 * capacity) {
             throw new IOException("frame " + expected + " is torn: its length says " + length);
           }
           if (end - start < HEADER + length) {
