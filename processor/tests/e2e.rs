@@ -584,57 +584,9 @@ fn an_unbuilt_java_wrapper_exits_2_saying_how_to_build_it() {
     assert!(stderr.contains("mvn -q package -DskipTests"), "{stderr}");
 }
 
-/// The first runtime whose wrapper speaks shm, with a function for it that answers `ok`.
-fn shm_function() -> Option<tempfile::TempDir> {
-    use ferrite::runtime::Runtime;
-    use ferrite::transport::TransportKind;
-    let speaks = |runtime: Runtime| runtime.transports().contains(&TransportKind::Shm);
-    if speaks(Runtime::Python) {
-        Some(function(
-            "def handler(context, event):\n    return 'ok'\n",
-            "",
-        ))
-    } else if speaks(Runtime::Node) {
-        Some(node_function("exports.handler = () => 'ok';\n", ""))
-    } else {
-        None
-    }
-}
-
-#[test]
-fn a_transport_the_wrapper_does_not_speak_exits_2_naming_both() {
-    use ferrite::runtime::Runtime;
-    use ferrite::transport::TransportKind;
-    let Some(transport) = TransportKind::ALL
-        .into_iter()
-        .find(|t| !Runtime::Python.transports().contains(t))
-    else {
-        return; // Python's wrapper speaks every transport: no combination to refuse.
-    };
-    let dir = function("def handler(context, event):\n    return ''\n", "");
-    let output = run_to_end(
-        ferrite()
-            .arg("run")
-            .arg(dir.path())
-            .args(["--transport", transport.name()]),
-    );
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    let says = format!(
-        "runtime python's wrapper does not speak transport {}",
-        transport.name()
-    );
-    assert!(stderr.contains(&says), "{stderr}");
-}
-
 #[test]
 fn a_sigkilled_processors_shm_directory_is_removed_by_the_next_run() {
-    let Some(dir) = shm_function() else {
-        // No wrapper speaks shm yet; `transport::shm`'s unit tests kill a process that
-        // made such a directory and check that the next one removes it.
-        eprintln!("no runtime speaks shm yet: nothing to run");
-        return;
-    };
+    let dir = function("def handler(context, event):\n    return 'ok'\n", "");
     let mut first = Running::start(dir.path(), &["--transport", "shm"]);
     first.wait_for_log("worker ready");
     let killed_dir = first.socket_dir();

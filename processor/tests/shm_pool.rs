@@ -1,5 +1,5 @@
 //! The worker pool over the `shm` transport with a wrapper written here in Rust, on
-//! `ferrite-ring` directly, until a language's wrapper speaks shm: hello and ready, a
+//! `ferrite-ring` directly, so the processor's side is tested on its own: hello and ready, a
 //! 64 MiB event and response through a 64 KiB ring, many events in a row, and a wrapper
 //! that dies with an event in hand (that event fails as over a unix socket, the worker
 //! restarts on a fresh segment, the events after it succeed, none runs twice).
@@ -46,7 +46,7 @@ async fn events_cross_the_rings_and_a_dead_wrapper_is_a_closed_socket(codec: Cod
     let mut function = spec::load(dir.path(), &Overrides::default())
         .unwrap()
         .function;
-    // Python's wrapper does not speak shm yet; this binary stands in for it.
+    // This binary stands in for the wrapper, to test the processor's side alone.
     function.transport = TransportKind::Shm;
     function.codec = codec;
     function.shm = ShmSettings {

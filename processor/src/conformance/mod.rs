@@ -67,9 +67,6 @@ struct CellReport {
     failed: Vec<(String, String)>,
     skipped: Vec<(String, String)>,
     missing: Option<String>,
-    /// Why the cell was not run though nothing is missing: the runtime's wrapper does not
-    /// speak the transport yet (`Runtime::transports`). Not a failure.
-    unspoken: Option<String>,
     seconds: f64,
 }
 
@@ -82,7 +79,6 @@ impl CellReport {
             failed: Vec::new(),
             skipped: Vec::new(),
             missing: None,
-            unspoken: None,
             seconds: 0.0,
         }
     }
@@ -158,11 +154,9 @@ pub async fn run(options: Options) -> Result<bool, SuiteError> {
                 }
                 None => format!("{} (no wire)", runtime.name()),
             };
-            let unspoken = wire.and_then(|(_, transport)| runtime.check_transport(transport).err());
-            if missing.is_some() || unspoken.is_some() {
+            if missing.is_some() {
                 reports.push(CellReport {
                     missing: missing.clone(),
-                    unspoken,
                     ..CellReport::new(label)
                 });
                 continue;
@@ -472,13 +466,6 @@ fn print_matrix(reports: &[CellReport], elapsed: Duration) {
         if let Some(reason) = &report.missing {
             println!(
                 "{:<28} {:>5} {:>5} {:>8} {:>8}  missing: {reason}",
-                report.label, "-", "-", "-", "-"
-            );
-            continue;
-        }
-        if let Some(reason) = &report.unspoken {
-            println!(
-                "{:<28} {:>5} {:>5} {:>8} {:>8}  not run: {reason}",
                 report.label, "-", "-", "-", "-"
             );
             continue;

@@ -16,8 +16,6 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use crate::transport::TransportKind;
-
 /// A language runtime ferrite can run handlers in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Runtime {
@@ -162,34 +160,6 @@ impl Runtime {
             Runtime::DotNet => "dotnet",
             Runtime::Shell => "shell",
         }
-    }
-
-    /// The transports this runtime's wrapper speaks: the one place that says so, a line
-    /// per runtime. `ferrite run` refuses any other, and `ferrite conformance` skips it.
-    pub fn transports(self) -> &'static [TransportKind] {
-        use TransportKind::{Shm, Tcp, Unix};
-        match self {
-            Runtime::Python | Runtime::PyPy => &[Unix, Tcp, Shm],
-            Runtime::Node => &[Unix, Tcp, Shm],
-            Runtime::Java => &[Unix, Tcp, Shm],
-            Runtime::DotNet => &[Unix, Tcp, Shm],
-            // No wire: each event runs a command, so any transport named is moot.
-            Runtime::Shell => &[Unix, Tcp, Shm],
-        }
-    }
-
-    /// Whether this runtime's wrapper speaks `transport`, or why not.
-    pub fn check_transport(self, transport: TransportKind) -> Result<(), String> {
-        if self.transports().contains(&transport) {
-            return Ok(());
-        }
-        let spoken: Vec<&str> = self.transports().iter().map(|t| t.name()).collect();
-        Err(format!(
-            "runtime {}'s wrapper does not speak transport {} (it speaks {})",
-            self.name(),
-            transport.name(),
-            spoken.join(", ")
-        ))
     }
 
     /// How many events one worker runs at once unless `spec.wire.concurrency` says

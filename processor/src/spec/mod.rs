@@ -509,9 +509,6 @@ fn check(config: FunctionConfig, dir: PathBuf, overrides: &Overrides) -> Result<
         ));
     }
     let transport = overrides.transport.or(wire.transport).unwrap_or_default();
-    runtime
-        .check_transport(transport)
-        .map_err(|message| Problem::invalid("spec.wire.transport", message))?;
     let shm = shm_settings(&wire)?;
     Ok(Function {
         name,
