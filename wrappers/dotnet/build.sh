@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the .NET SDK and wrapper with Mono's mcs into wrappers/dotnet/bin/ (git-ignored):
-# Ferrite.Sdk.dll, ferrite-wrapper.exe and a copy of Newtonsoft.Json.dll beside them.
+# Ferrite.Sdk.dll, FlatBuffers.dll (the FlatBuffers C# runtime, which fetch-flatbuffers.sh
+# brings), ferrite-wrapper.exe and a copy of Newtonsoft.Json.dll beside them.
 # With --tests also the two NUnit test assemblies. Rebuilds only what a newer source
 # affects; run from anywhere. Where the .NET SDK is installed, `dotnet build` of the
 # .csproj files builds the same sources instead.
@@ -34,17 +35,27 @@ stale() {
 }
 
 mcs_flags=(-nologo -optimize+ -warnaserror+ -nowarn:1591)
+
+# The runtime the generated src/Codec/WireGenerated.cs needs: upstream's code as it is, with
+# its default, bounds-checked ByteBuffer (no UNSAFE_BYTEBUFFER). Not with -warnaserror: its
+# warnings are not ours to fix.
+bash wrappers/dotnet/fetch-flatbuffers.sh
+flatbuffers_sources=(.ferrite-cache/flatbuffers-net-2.0.8/*.cs)
+if stale "$bin/FlatBuffers.dll" "${flatbuffers_sources[@]}"; then
+  echo "build.sh: building $bin/FlatBuffers.dll"
+  mcs -nologo -optimize+ -target:library -out:"$bin/FlatBuffers.dll" "${flatbuffers_sources[@]}"
+fi
 sdk_sources=(sdk-dotnet/src/**/*.cs)
 if stale "$bin/Ferrite.Sdk.dll" sdk-dotnet/src/**/ "${sdk_sources[@]}"; then
   echo "build.sh: building $bin/Ferrite.Sdk.dll"
   mcs "${mcs_flags[@]}" -target:library -out:"$bin/Ferrite.Sdk.dll" -r:"$bin/Newtonsoft.Json.dll" "${sdk_sources[@]}"
 fi
 wrapper_sources=(wrappers/dotnet/src/**/*.cs)
-if stale "$bin/ferrite-wrapper.exe" wrappers/dotnet/src/**/ "${wrapper_sources[@]}" "$bin/Ferrite.Sdk.dll"; then
+if stale "$bin/ferrite-wrapper.exe" wrappers/dotnet/src/**/ "${wrapper_sources[@]}" "$bin/Ferrite.Sdk.dll" "$bin/FlatBuffers.dll"; then
   echo "build.sh: building $bin/ferrite-wrapper.exe"
   # -unsafe for src/Transport/ShmRing.cs alone, the shm transport's view of the mapped
   # segment; no other file has an unsafe block.
-  mcs "${mcs_flags[@]}" -unsafe -target:exe -out:"$bin/ferrite-wrapper.exe" -r:"$bin/Newtonsoft.Json.dll" -r:"$bin/Ferrite.Sdk.dll" "${wrapper_sources[@]}"
+  mcs "${mcs_flags[@]}" -unsafe -target:exe -out:"$bin/ferrite-wrapper.exe" -r:"$bin/Newtonsoft.Json.dll" -r:"$bin/Ferrite.Sdk.dll" -r:"$bin/FlatBuffers.dll" "${wrapper_sources[@]}"
 fi
 
 if [ "${1:-}" = "--tests" ]; then
@@ -61,7 +72,7 @@ if [ "${1:-}" = "--tests" ]; then
   wrapper_tests=(wrappers/dotnet/tests/*.cs)
   if stale "$bin/Ferrite.Wrapper.Tests.dll" wrappers/dotnet/tests "${wrapper_tests[@]}" "$bin/ferrite-wrapper.exe"; then
     echo "build.sh: building $bin/Ferrite.Wrapper.Tests.dll"
-    mcs "${mcs_flags[@]}" -target:library -out:"$bin/Ferrite.Wrapper.Tests.dll" -r:"$nunit" -r:"$bin/Newtonsoft.Json.dll" -r:"$bin/Ferrite.Sdk.dll" -r:"$bin/ferrite-wrapper.exe" "${wrapper_tests[@]}"
+    mcs "${mcs_flags[@]}" -target:library -out:"$bin/Ferrite.Wrapper.Tests.dll" -r:"$nunit" -r:"$bin/Newtonsoft.Json.dll" -r:"$bin/Ferrite.Sdk.dll" -r:"$bin/ferrite-wrapper.exe" -r:"$bin/FlatBuffers.dll" "${wrapper_tests[@]}"
   fi
   cp -u "$nunit" "$bin/"
 fi
