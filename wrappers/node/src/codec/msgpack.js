@@ -15,7 +15,7 @@ const {
   kindName,
 } = require("../protocol");
 const { setOwn } = require("../sdk");
-const { ChunkJoiner } = require("./chunks");
+const { LengthPrefixedFrames } = require("./chunks");
 
 const MAX_DEPTH = 64;
 
@@ -167,9 +167,7 @@ class MsgpackCodec {
   constructor() {
     this.name = "msgpack";
     this.encoder = new Encoder();
-    this.pending = new ChunkJoiner();
-    // Bytes the kept partial frame needs before it is worth joining and scanning.
-    this.need = 0;
+    this.frames = new LengthPrefixedFrames();
   }
 
   /** The frame of one message, as a Buffer. */
@@ -190,49 +188,28 @@ class MsgpackCodec {
 
   /** Every message `chunk` completes, after the bytes kept from earlier chunks. */
   decode(chunk) {
-    if (
-      this.pending.length > 0 &&
-      this.pending.length + chunk.length < this.need
-    ) {
-      this.pending.add(chunk);
-      return [];
-    }
-    const data = this.pending.take(chunk);
     const messages = [];
-    const end = data.length;
-    let pos = 0;
-    while (end - pos >= 4) {
-      const size = data.readUInt32BE(pos);
-      if (size > MAX_FRAME_LEN) throw new FrameTooLarge(size);
-      if (size === 0) throw new ProtocolError("empty frame (length 0)");
-      const stop = pos + 4 + size;
-      if (stop > end) break;
-      const kind = data[pos + 4];
+    this.frames.cut(chunk, (data, start, stop) => {
+      const kind = data[start];
       if (KIND_NAMES[kind] === undefined) {
         throw new ProtocolError(`unknown message kind ${kind}`);
       }
       let payload;
       try {
-        payload = readPayload(data, pos + 5, stop);
+        payload = readPayload(data, start + 1, stop);
       } catch (err) {
         throw new ProtocolError(
           `malformed ${kindName(kind)} message: ${err.message}`,
         );
       }
       messages.push([kind, payload]);
-      pos = stop;
-    }
-    if (pos < end) {
-      const rest = data.subarray(pos);
-      this.pending.keep(rest);
-      this.need = rest.length >= 4 ? 4 + rest.readUInt32BE(0) : 4;
-    }
+    });
     return messages;
   }
 
   /** Bytes of a frame not yet complete. */
   get buffered() {
-    return this.pending.length;
+    return this.frames.buffered;
   }
 }
 
