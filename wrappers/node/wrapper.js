@@ -13,7 +13,8 @@
  *
  * - `src/config.js`: {@link Config}, the `FERRITE_*` variables.
  * - `src/protocol.js`: the message kinds, the protocol version, protocol errors.
- * - `src/codec/`: one file per codec (`json.js`, `msgpack.js`), named in `index.js`.
+ * - `src/codec/`: one file per codec (`json.js`, `msgpack.js`, `flatbuffers.js`), named
+ *   in `index.js`.
  * - `src/transport/`: one file per transport (`unix.js`, `tcp.js`, `shm.js`), named in
  *   `index.js`.
  * - `native/`: the Node-API addon over the C core of the shm rings (`wrappers/native`).

@@ -10,13 +10,14 @@
  */
 
 const { Context } = require("../../../sdk-node/src/context");
-const { asBuffer, setOwn } = require("../../../sdk-node/src/data");
+const { EMPTY, asBuffer, setOwn } = require("../../../sdk-node/src/data");
 const { Event } = require("../../../sdk-node/src/event");
 const { Logger, parseLevel, plain } = require("../../../sdk-node/src/logger");
 const { toWire } = require("../../../sdk-node/src/response");
 
 module.exports = {
   Context,
+  EMPTY,
   Event,
   Logger,
   asBuffer,

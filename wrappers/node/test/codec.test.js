@@ -5,16 +5,27 @@
 const assert = require("node:assert/strict");
 const { describe, it } = require("node:test");
 
-const { CODECS, JsonCodec, MsgpackCodec, codecFor } = require("../src/codec");
+const { ByteBuffer } = require("flatbuffers");
+
+const {
+  CODECS,
+  FlatbuffersCodec,
+  JsonCodec,
+  MsgpackCodec,
+  codecFor,
+} = require("../src/codec");
+const wire = require("../src/codec/wire/ferrite/wire");
 const {
   EVENT,
   FrameTooLarge,
   HELLO,
   LOG,
   MAX_FRAME_LEN,
+  PING,
   ProtocolError,
   READY,
   RESPONSE,
+  SHUTDOWN,
 } = require("../src/protocol");
 
 const response = {
@@ -189,7 +200,7 @@ describe("msgpack frames", () => {
   it("reads a __proto__ key as an ordinary key", () => {
     // A client chooses query names and headers: ?__proto__=x must not break anything.
     const query = JSON.parse('{"__proto__": "x", "constructor": "y"}');
-    for (const Codec of [MsgpackCodec, JsonCodec]) {
+    for (const Codec of Object.values(CODECS)) {
       const frame = new Codec().encode(EVENT, { id: 1, query });
       const [[, payload]] = new Codec().decode(frame);
       assert.deepEqual(Object.keys(payload.query), [
@@ -206,6 +217,177 @@ describe("msgpack frames", () => {
     header.writeUInt32BE(MAX_FRAME_LEN + 1);
     assert.throws(() => new MsgpackCodec().decode(header), FrameTooLarge);
   });
+});
+
+describe("flatbuffers frames", () => {
+  /** The frame's FlatBuffers buffer read with the generated code alone. */
+  function rootOf(frame) {
+    assert.equal(frame.readUInt32BE(0), frame.length - 4);
+    const bb = new ByteBuffer(frame.subarray(4));
+    assert.ok(wire.Frame.bufferHasIdentifier(bb), "identifier FRT1");
+    return wire.Frame.getRootAsFrame(bb);
+  }
+
+  /** Where the `[...]` vector of `table`'s field at vtable slot `slot` keeps its
+   * length, as an index into `frame` (past the frame's 4-byte length). */
+  function vectorLengthAt(table, slot) {
+    const bb = table.bb;
+    return 4 + bb.__vector(table.bb_pos + bb.__offset(table.bb_pos, slot)) - 4;
+  }
+
+  it("is u32 length, then a Frame whose union type is the kind", () => {
+    const codec = new FlatbuffersCodec();
+    const frame = rootOf(
+      codec.encode(RESPONSE, { ...response, error: "boom" }),
+    );
+    assert.equal(frame.messageType(), wire.Message.Response);
+    assert.equal(wire.Message.Response, RESPONSE);
+    const table = frame.message(new wire.Response());
+    assert.equal(table.id(), BigInt(2 ** 53 - 1));
+    assert.equal(table.status(), 201);
+    assert.deepEqual([...table.bodyArray()], [0, 1, 254, 255]);
+    assert.equal(table.error(), "boom");
+    assert.equal(rootOf(codec.encode(SHUTDOWN, {})).messageType(), SHUTDOWN);
+    assert.equal(rootOf(codec.encode(PING, { nonce: 3 })).messageType(), PING);
+  });
+
+  it("leaves absent options absent and reads absent text as empty", () => {
+    const codec = new FlatbuffersCodec();
+    const log = rootOf(codec.encode(LOG, { level: "info", message: "m" }));
+    const table = log.message(new wire.Log());
+    assert.equal(table.id(), null);
+    assert.equal(table.fieldsJson(), null);
+    const [[, decoded]] = codec.decode(
+      codec.encode(LOG, { level: "info", message: "m" }),
+    );
+    assert.deepEqual(decoded, { level: "info", message: "m" });
+    const [[, event]] = codec.decode(codec.encode(EVENT, { id: 0 }));
+    assert.deepEqual(
+      { ...event, body: [...event.body] },
+      {
+        id: 0,
+        trigger: { kind: "", name: "" },
+        method: "",
+        path: "",
+        url: "",
+        query: {},
+        headers: {},
+        content_type: "",
+        body: [],
+        timestamp: 0,
+        deadline: 0,
+      },
+    );
+  });
+
+  it("hands on an event's body as a view of the frame, which later frames leave alone", () => {
+    const codec = new FlatbuffersCodec();
+    const first = codec.encode(EVENT, { id: 1, body: Buffer.from("first") });
+    const second = codec.encode(EVENT, { id: 2, body: Buffer.from("other") });
+    // One chunk holding both frames, as a socket may deliver them.
+    const chunk = Buffer.concat([first, second]);
+    const [[, one], [, two]] = new FlatbuffersCodec().decode(chunk);
+    assert.ok(Buffer.isBuffer(one.body));
+    assert.equal(one.body.toString(), "first");
+    assert.equal(two.body.toString(), "other");
+    // A view, not a copy: a byte written into the chunk shows in the body.
+    chunk[chunk.indexOf("first")] = 0x46;
+    assert.equal(one.body.toString(), "First");
+    // A frame cut across chunks is joined into a buffer of its own, which decoding the
+    // next frames does not write into.
+    const decoder = new FlatbuffersCodec();
+    assert.deepEqual(decoder.decode(first.subarray(0, 10)), []);
+    const [[, joined]] = decoder.decode(first.subarray(10));
+    assert.deepEqual(decoder.decode(second.subarray(0, 10)), []);
+    const [[, next]] = decoder.decode(second.subarray(10));
+    assert.equal(joined.body.toString(), "first");
+    assert.equal(next.body.toString(), "other");
+  });
+
+  it("refuses a length over the limit before reading the frame", () => {
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(MAX_FRAME_LEN + 1);
+    assert.throws(() => new FlatbuffersCodec().decode(header), FrameTooLarge);
+  });
+
+  /** A valid event frame, a function that breaks a copy of it, and the error. */
+  const event = () =>
+    new FlatbuffersCodec().encode(EVENT, {
+      id: 1,
+      headers: { a: "b" },
+      body: Buffer.from("hi"),
+    });
+  const eventTable = (frame) => rootOf(frame).message(new wire.Event());
+  for (const [what, breakIt, error] of [
+    ["a length of 0", () => Buffer.alloc(4), /empty frame/],
+    [
+      "a buffer too short to hold a root and an identifier",
+      () => Buffer.from([0, 0, 0, 4, 1, 2, 3, 4]),
+      /malformed flatbuffers frame: 4 bytes/,
+    ],
+    [
+      "a wrong identifier",
+      (frame) => frame.fill("XXXX", 8, 12),
+      /identifier "XXXX", not "FRT1"/,
+    ],
+    [
+      "a msgpack frame",
+      () => new MsgpackCodec().encode(READY, {}),
+      /malformed flatbuffers frame/,
+    ],
+    [
+      "an unknown kind",
+      () => new FlatbuffersCodec().encode(42, {}),
+      /no flatbuffers table for message kind 42/,
+    ],
+    [
+      "a root offset past the end",
+      (frame) => {
+        frame.writeUInt32LE(0x00ffffff, 4);
+        return frame;
+      },
+      /unknown message kind 0/,
+    ],
+    [
+      "a body longer than the frame",
+      (frame) => {
+        frame.writeUInt32LE(1 << 30, vectorLengthAt(eventTable(frame), 20));
+        return frame;
+      },
+      /malformed event message: a body of 1073741824 bytes does not fit/,
+    ],
+    [
+      "a body that reaches past the frame",
+      (frame) => {
+        const at = vectorLengthAt(eventTable(frame), 20);
+        frame.writeUInt32LE(frame.length - at, at);
+        // The next frame's bytes are there, but belong to it.
+        return Buffer.concat([frame, event()]);
+      },
+      /malformed event message: the body lies outside the frame/,
+    ],
+    [
+      "more pairs than the frame can hold",
+      (frame) => {
+        frame.writeUInt32LE(1 << 30, vectorLengthAt(eventTable(frame), 16));
+        return frame;
+      },
+      /malformed event message: a map of 1073741824 pairs does not fit/,
+    ],
+  ]) {
+    it(`refuses ${what}`, () => {
+      let frame;
+      try {
+        frame = breakIt(event());
+      } catch (err) {
+        // Not even an encoder writes it.
+        assert.match(err.message, error);
+        return;
+      }
+      assert.throws(() => new FlatbuffersCodec().decode(frame), error);
+      assert.throws(() => new FlatbuffersCodec().decode(frame), ProtocolError);
+    });
+  }
 });
 
 describe("json lines", () => {
@@ -405,5 +587,6 @@ describe("json lines with large bodies", () => {
 it("codecFor names the codecs of FERRITE_CODEC", () => {
   assert.equal(codecFor("json").name, "json");
   assert.equal(codecFor("msgpack").name, "msgpack");
+  assert.equal(codecFor("flatbuffers").name, "flatbuffers");
   assert.throws(() => codecFor("toString"), /unknown codec "toString"/);
 });

@@ -18,6 +18,12 @@ it("reads FERRITE_* variables with defaults", () => {
   assert.equal(config.spinMicros, 0);
 });
 
+it("reads every codec's name", () => {
+  for (const codec of ["json", "msgpack", "flatbuffers"]) {
+    assert.equal(Config.fromEnv({ ...env, FERRITE_CODEC: codec }).codec, codec);
+  }
+});
+
 it("reads the shm segment's path and the spin time", () => {
   const config = Config.fromEnv({
     ...env,

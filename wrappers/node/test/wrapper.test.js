@@ -27,9 +27,16 @@ function spawnWrapper(processor, extra = {}, dir = BUSY) {
   return { child, exited };
 }
 
-for (const transport of ["unix", "tcp", "shm"]) {
-  it(`runs a worker over ${transport} and exits 0 on shutdown, timers pending`, async () => {
-    const processor = await FakeProcessor.start({ transport });
+for (const [codec, transport] of [
+  ["msgpack", "unix"],
+  ["msgpack", "tcp"],
+  ["msgpack", "shm"],
+  ["json", "unix"],
+  ["flatbuffers", "unix"],
+  ["flatbuffers", "shm"],
+]) {
+  it(`runs a worker over ${codec}/${transport} and exits 0 on shutdown, timers pending`, async () => {
+    const processor = await FakeProcessor.start({ codec, transport });
     const { child, exited } = spawnWrapper(processor);
     const { hello } = await processor.handshake();
     assert.equal(hello.pid, child.pid);

@@ -10,10 +10,15 @@
  * holds, and `name` its name here. It never touches a socket.
  */
 
+const { FlatbuffersCodec } = require("./flatbuffers");
 const { JsonCodec } = require("./json");
 const { MsgpackCodec } = require("./msgpack");
 
-const CODECS = { msgpack: MsgpackCodec, json: JsonCodec };
+const CODECS = {
+  msgpack: MsgpackCodec,
+  json: JsonCodec,
+  flatbuffers: FlatbuffersCodec,
+};
 
 /** A fresh codec named as in `FERRITE_CODEC`. */
 function codecFor(name) {
@@ -26,4 +31,10 @@ function codecFor(name) {
   return new Codec();
 }
 
-module.exports = { CODECS, JsonCodec, MsgpackCodec, codecFor };
+module.exports = {
+  CODECS,
+  FlatbuffersCodec,
+  JsonCodec,
+  MsgpackCodec,
+  codecFor,
+};
