@@ -2,6 +2,7 @@ using System;
 using System.Collections;
 using Ferrite.Sdk;
 using Ferrite.Wrapper;
+using Ferrite.Wrapper.Codec;
 using NUnit.Framework;
 
 namespace Ferrite.Wrapper.Tests
@@ -30,10 +31,19 @@ namespace Ferrite.Wrapper.Tests
             Assert.AreEqual(LogLevel.Info, config.LogLevel);
         }
 
+        [TestCase("json", typeof(JsonCodec))]
+        [TestCase("msgpack", typeof(MsgpackCodec))]
+        [TestCase("flatbuffers", typeof(FlatbuffersCodec))]
+        public void TakesEveryCodecByName(string name, Type codec)
+        {
+            Assert.AreEqual(name, From("FERRITE_CODEC", name).Codec);
+            Assert.IsInstanceOf(codec, Codecs.Create(name));
+        }
+
         [TestCase("FERRITE_TRANSPORT", "quic", "FERRITE_TRANSPORT=quic: expected unix or tcp or shm")]
         [TestCase("FERRITE_TRANSPORT", "shm", "FERRITE_SHM_PATH is not set (the shm transport needs its segment)")]
         [TestCase("FERRITE_SPIN_MICROS", "-5", "FERRITE_SPIN_MICROS=-5 is not a count of microseconds")]
-        [TestCase("FERRITE_CODEC", "cbor", "FERRITE_CODEC=cbor: expected json or msgpack")]
+        [TestCase("FERRITE_CODEC", "cbor", "FERRITE_CODEC=cbor: expected json or msgpack or flatbuffers")]
         [TestCase("FERRITE_PROTOCOL", "2", "FERRITE_PROTOCOL=2 is not supported (this wrapper speaks 1)")]
         [TestCase("FERRITE_WORKER_ID", "-1", "FERRITE_WORKER_ID=-1 is not a worker index")]
         public void RefusesAValueItDoesNotKnowSayingWhatIsAllowed(string name, string value, string error)

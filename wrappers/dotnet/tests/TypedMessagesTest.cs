@@ -13,7 +13,8 @@ namespace Ferrite.Wrapper.Tests
     /// <summary>
     /// The typed paths of the msgpack codec: events read straight into the handler's
     /// <see cref="Event"/> must give what the generic reader plus <see cref="Worker.ToEvent(long, IDictionary{string, object})"/>
-    /// give, and responses written from a <see cref="WireResponse"/> the bytes of their fields' dictionary.
+    /// give, and responses written from a <see cref="WireResponse"/> the bytes of their fields' dictionary
+    /// (in every codec: json and flatbuffers write both too).
     /// </summary>
     [TestFixture]
     public class TypedMessagesTest
@@ -354,7 +355,7 @@ namespace Ferrite.Wrapper.Tests
         [Test]
         public void TypedResponsesAreTheBytesOfTheirFields()
         {
-            foreach (var codec in new ICodec[] { new MsgpackCodec(), new JsonCodec() })
+            foreach (var codec in new ICodec[] { new MsgpackCodec(), new JsonCodec(), new FlatbuffersCodec() })
             {
                 foreach (var response in Responses())
                 {

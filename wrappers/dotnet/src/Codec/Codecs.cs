@@ -9,6 +9,7 @@ namespace Ferrite.Wrapper.Codec
         {
             { "json", () => new JsonCodec() },
             { "msgpack", () => new MsgpackCodec() },
+            { "flatbuffers", () => new FlatbuffersCodec() },
         };
 
         /// <summary>A new codec for one connection.</summary>

@@ -319,7 +319,24 @@ namespace Ferrite.Wrapper.Codec
             }
         }
 
-        /// <summary>A JSON-like value; bytes as base64, other objects as their text.</summary>
+        /// <summary>
+        /// A JSON-like value as compact JSON text, as this codec writes a field's value: the
+        /// flatbuffers codec sends a log's fields so.
+        /// </summary>
+        internal static string Text(object value)
+        {
+            var text = new StringWriter(CultureInfo.InvariantCulture);
+            using (var writer = new JsonTextWriter(text) { Formatting = Formatting.None })
+            {
+                Write(writer, value, 0, null);
+            }
+            return text.ToString();
+        }
+
+        /// <summary>
+        /// A JSON-like value; bytes as base64 (spliced in later when <paramref name="splices"/>
+        /// is given), other objects as their text.
+        /// </summary>
         private static void Write(JsonTextWriter writer, object value, int depth, Splices splices)
         {
             if (depth > 64)
@@ -341,7 +358,14 @@ namespace Ferrite.Wrapper.Codec
             }
             else if (value is byte[])
             {
-                splices.Write(writer, (byte[])value);
+                if (splices == null)
+                {
+                    writer.WriteValue((byte[])value);
+                }
+                else
+                {
+                    splices.Write(writer, (byte[])value);
+                }
             }
             else if (value is double || value is float || value is decimal)
             {
