@@ -7,7 +7,10 @@ import java.util.Map;
 public final class Protocol {
   public static final int VERSION = 1;
 
-  /** The largest frame either side may send (msgpack: the length field; json: the line). */
+  /**
+   * The largest frame either side may send (msgpack, flatbuffers: the length field; json: the
+   * line).
+   */
   public static final int MAX_FRAME_LEN = 256 * 1024 * 1024;
 
   public static final int HELLO = 1;

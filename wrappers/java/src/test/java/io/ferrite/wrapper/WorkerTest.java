@@ -67,7 +67,17 @@ class WorkerTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"unix,msgpack", "unix,json", "tcp,msgpack", "tcp,json", "shm,msgpack", "shm,json"})
+  @CsvSource({
+    "unix,msgpack",
+    "unix,json",
+    "unix,flatbuffers",
+    "tcp,msgpack",
+    "tcp,json",
+    "tcp,flatbuffers",
+    "shm,msgpack",
+    "shm,json",
+    "shm,flatbuffers"
+  })
   void helloReadyEventsAndShutdown(String transport, String codec) throws Exception {
     try (Wrapper wrapper = new Wrapper(transport, codec, Training.Handler.class.getName(), 1)) {
       Message hello = wrapper.next();
@@ -111,9 +121,11 @@ class WorkerTest {
     }
   }
 
-  @Test
-  void logsCarryTheEventAndTheirFields() throws Exception {
-    try (Wrapper wrapper = new Wrapper("unix", "json", Training.Handler.class.getName(), 1)) {
+  /** Each codec carries fields its own way (flatbuffers: as JSON text). */
+  @ParameterizedTest
+  @ValueSource(strings = {"json", "msgpack", "flatbuffers"})
+  void logsCarryTheEventAndTheirFields(String codec) throws Exception {
+    try (Wrapper wrapper = new Wrapper("unix", codec, Training.Handler.class.getName(), 1)) {
       wrapper.next();
       wrapper.next();
       wrapper.processor.send(FakeProcessor.event(5, "GET", "/log", "", new byte[0]));
@@ -125,6 +137,8 @@ class WorkerTest {
       assertEquals("info", structured.payload().get("level"));
       Map<?, ?> fields = (Map<?, ?>) structured.payload().get("fields");
       assertEquals(42L, ((Number) fields.get("answer")).longValue());
+      assertEquals("java", fields.get("who"));
+      assertEquals(null, wrapper.logs.get(0).payload().get("fields"));
       assertEquals("training 1", wrapper.logs.get(0).payload().get("message"));
       assertEquals(0, wrapper.stop());
     }
@@ -222,7 +236,7 @@ class WorkerTest {
     byte[] body = new byte[3 * 1024 * 1024 + 17];
     new java.util.Random(1).nextBytes(body);
     for (String transport : new String[] {"unix", "shm"}) {
-      for (String codec : new String[] {"msgpack", "json"}) {
+      for (String codec : new String[] {"msgpack", "json", "flatbuffers"}) {
         largeBody(transport, codec, body);
       }
     }
@@ -276,6 +290,7 @@ class WorkerTest {
         org.junit.jupiter.api.Assertions.assertThrows(
             IllegalArgumentException.class,
             () -> Config.fromEnv(Map.of("FERRITE_ADDRESS", "/x", "FERRITE_CODEC", "cbor")));
-    assertEquals("FERRITE_CODEC=\"cbor\" is not one of json, msgpack", error.getMessage());
+    assertEquals(
+        "FERRITE_CODEC=\"cbor\" is not one of flatbuffers, json, msgpack", error.getMessage());
   }
 }

@@ -15,7 +15,11 @@ import java.util.function.Supplier;
  */
 public interface Codec {
   /** Every codec, by the name {@code FERRITE_CODEC} gives it: one line each. */
-  Map<String, Supplier<Codec>> ALL = Map.of("msgpack", MsgpackCodec::new, "json", JsonCodec::new);
+  Map<String, Supplier<Codec>> ALL =
+      Map.of(
+          "msgpack", MsgpackCodec::new,
+          "json", JsonCodec::new,
+          "flatbuffers", FlatbuffersCodec::new);
 
   /**
    * Appends one message's frame to {@code out}; on failure {@code out} is left as it was.

@@ -24,8 +24,9 @@ import java.util.Random;
  * java -cp ../wrappers/java/target/test-classes:../wrappers/java/target/classes:api/target/classes:\
  * $HOME/.m2/repository/com/fasterxml/jackson/core/jackson-core/2.23.0/jackson-core-2.23.0.jar:\
  * $HOME/.m2/repository/com/fasterxml/jackson/jr/jackson-jr-objects/2.23.0/jackson-jr-objects-2.23.0.jar:\
- * $HOME/.m2/repository/org/msgpack/msgpack-core/0.9.12/msgpack-core-0.9.12.jar \
- *   io.ferrite.wrapper.codec.CodecBench [json|msgpack] [size] [seconds]
+ * $HOME/.m2/repository/org/msgpack/msgpack-core/0.9.12/msgpack-core-0.9.12.jar:\
+ * $HOME/.m2/repository/com/google/flatbuffers/flatbuffers-java/2.0.8/flatbuffers-java-2.0.8.jar \
+ *   io.ferrite.wrapper.codec.CodecBench [json|msgpack|flatbuffers] [size] [seconds]
  * </pre>
  */
 public final class CodecBench {

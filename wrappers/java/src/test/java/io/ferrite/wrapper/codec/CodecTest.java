@@ -5,11 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.flatbuffers.FlatBufferBuilder;
+import ferrite.wire.Frame;
+import ferrite.wire.Ping;
 import io.ferrite.Json;
 import io.ferrite.wrapper.FakeProcessor;
 import io.ferrite.wrapper.Protocol;
 import io.ferrite.wrapper.Protocol.Message;
 import io.ferrite.wrapper.Protocol.ProtocolException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -101,13 +106,15 @@ class CodecTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"msgpack", "json"})
+  @ValueSource(strings = {"msgpack", "json", "flatbuffers"})
   void garbageIsAProtocolError(String name) {
     Codec codec = Codec.named(name);
     byte[] garbage =
-        name.equals("json")
-            ? "{\"kind\":\"nonsense\"}\n".getBytes(StandardCharsets.UTF_8)
-            : new byte[] {0, 0, 0, 2, 99, (byte) 0x80};
+        switch (name) {
+          case "json" -> "{\"kind\":\"nonsense\"}\n".getBytes(StandardCharsets.UTF_8);
+          case "msgpack" -> new byte[] {0, 0, 0, 2, 99, (byte) 0x80};
+          default -> flatbuffersFrame(99);
+        };
     ProtocolException error =
         assertThrows(
             ProtocolException.class,
@@ -279,5 +286,167 @@ class CodecTest {
         new String(
             frames(Codec.named("json"), new Message(Protocol.READY, Map.of())),
             StandardCharsets.UTF_8));
+  }
+
+  /** A flatbuffers frame (with its length prefix) of a ping whose union type is {@code type}. */
+  private static byte[] flatbuffersFrame(int type) {
+    FlatBufferBuilder builder = new FlatBufferBuilder();
+    int ping = Ping.createPing(builder, 1);
+    Frame.finishFrameBuffer(builder, Frame.createFrame(builder, (byte) type, ping));
+    return prefixed(builder.sizedByteArray());
+  }
+
+  private static byte[] prefixed(byte[] buffer) {
+    return ByteBuffer.allocate(4 + buffer.length).putInt(buffer.length).put(buffer).array();
+  }
+
+  @org.junit.jupiter.api.Test
+  void flatbuffersUnionCodesAreTheKindCodes() {
+    assertEquals(Protocol.HELLO, ferrite.wire.Message.Hello);
+    assertEquals(Protocol.READY, ferrite.wire.Message.Ready);
+    assertEquals(Protocol.INIT_ERROR, ferrite.wire.Message.InitError);
+    assertEquals(Protocol.EVENT, ferrite.wire.Message.Event);
+    assertEquals(Protocol.RESPONSE, ferrite.wire.Message.Response);
+    assertEquals(Protocol.LOG, ferrite.wire.Message.Log);
+    assertEquals(Protocol.METRIC, ferrite.wire.Message.Metric);
+    assertEquals(Protocol.PING, ferrite.wire.Message.Ping);
+    assertEquals(Protocol.PONG, ferrite.wire.Message.Pong);
+    assertEquals(Protocol.SHUTDOWN, ferrite.wire.Message.Shutdown);
+  }
+
+  @org.junit.jupiter.api.Test
+  void flatbuffersFramesAreALengthThenTheBuffer() throws ProtocolException {
+    byte[] bytes = frames(Codec.named("flatbuffers"), new Message(Protocol.READY, Map.of()));
+    ByteBuffer frame = ByteBuffer.wrap(bytes);
+    assertEquals(bytes.length - 4, frame.getInt());
+    ByteBuffer buffer = frame.slice();
+    assertTrue(Frame.FrameBufferHasIdentifier(buffer));
+    assertEquals(ferrite.wire.Message.Ready, Frame.getRootAsFrame(buffer).messageType());
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "empty|empty frame (length 0)",
+        "huge|over the 268435456-byte limit",
+        "short|4 bytes are too few for a buffer",
+        "identifier|identifier is not FRT1",
+        "root|malformed flatbuffers frame",
+        "no table|malformed response message: the frame has no table",
+        "truncated|malformed event message",
+        "body length|malformed event message",
+      })
+  void flatbuffersRefusesMalformedFrames(String testCase) throws ProtocolException {
+    String[] parts = testCase.split("\\|", 2);
+    Codec codec = Codec.named("flatbuffers");
+    byte[] body = "0123456789abcdef".getBytes(StandardCharsets.UTF_8);
+    byte[] event = frames(codec, FakeProcessor.event(1, "POST", "/", "a=b", body));
+    byte[] bytes;
+    switch (parts[0]) {
+      case "empty" -> bytes = new byte[] {0, 0, 0, 0};
+      case "huge" -> bytes = new byte[] {0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 1};
+      case "short" -> bytes = new byte[] {0, 0, 0, 4, 4, 0, 0, 0};
+      case "identifier" -> {
+        bytes = frames(codec, new Message(Protocol.READY, Map.of()));
+        bytes[8] = 'X';
+      }
+      case "root" -> {
+        bytes = frames(codec, new Message(Protocol.PING, Map.of("nonce", 1L)));
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(4, 0x7fff_ffff);
+      }
+      case "no table" -> {
+        FlatBufferBuilder builder = new FlatBufferBuilder();
+        Frame.startFrame(builder);
+        Frame.addMessageType(builder, ferrite.wire.Message.Response);
+        Frame.finishFrameBuffer(builder, Frame.endFrame(builder));
+        bytes = prefixed(builder.sizedByteArray());
+      }
+      case "truncated" -> {
+        // The strings and the body are written first, so they lie at the buffer's end.
+        bytes = Arrays.copyOf(event, event.length / 2);
+        ByteBuffer.wrap(bytes).putInt(0, bytes.length - 4);
+      }
+      case "body length" -> {
+        bytes = event;
+        int at = indexOf(bytes, body);
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(at - 4, 1 << 30);
+      }
+      default -> throw new IllegalArgumentException(parts[0]);
+    }
+    byte[] frame = bytes;
+    ProtocolException error =
+        assertThrows(
+            ProtocolException.class, () -> codec.decode(frame, 0, frame.length, new ArrayList<>()));
+    assertTrue(error.getMessage().contains(parts[1]), error.getMessage());
+  }
+
+  private static int indexOf(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i <= haystack.length - needle.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    throw new AssertionError("not found");
+  }
+
+  @org.junit.jupiter.api.Test
+  void flatbuffersKeepsALogIdOfZeroAndLeavesOutAnAbsentOne() throws ProtocolException {
+    Codec codec = Codec.named("flatbuffers");
+    byte[] bytes =
+        frames(
+            codec,
+            new Message(Protocol.LOG, Map.of("id", 0L, "level", "info", "message", "a")),
+            new Message(Protocol.LOG, Map.of("level", "info", "message", "b", "fields", Map.of())));
+    List<Message> out = new ArrayList<>();
+    codec.decode(bytes, 0, bytes.length, out);
+    assertEquals(0L, out.get(0).payload().get("id"));
+    assertTrue(out.get(0).payload().containsKey("id"));
+    assertEquals(false, out.get(1).payload().containsKey("id"));
+    assertEquals(false, out.get(1).payload().containsKey("fields"));
+  }
+
+  @org.junit.jupiter.api.Test
+  void flatbuffersWritesALoneSurrogateAsAQuestionMark() throws ProtocolException {
+    Codec codec = Codec.named("flatbuffers");
+    Map<String, Object> log = Map.of("level", "info", "message", "a\uD800b \uD83E\uDD80");
+    byte[] bytes = frames(codec, new Message(Protocol.LOG, log));
+    List<Message> out = new ArrayList<>();
+    codec.decode(bytes, 0, bytes.length, out);
+    assertEquals("a?b \uD83E\uDD80", out.get(0).payload().get("message"));
+  }
+
+  @org.junit.jupiter.api.Test
+  void flatbuffersLeavesTheBufferAsItWasWhenAMessageCannotBeEncoded() throws ProtocolException {
+    Codec codec = Codec.named("flatbuffers");
+    FrameBuffer out = new FrameBuffer();
+    codec.encode(new Message(Protocol.READY, Map.of()), out);
+    int size = out.size();
+    ProtocolException error =
+        assertThrows(
+            ProtocolException.class,
+            () -> codec.encode(Protocol.response(1, -1, Map.of(), "", new byte[9]), out));
+    assertTrue(error.getMessage().contains("status -1 is not a uint32"), error.getMessage());
+    assertEquals(size, out.size());
+    codec.encode(response(2, new byte[3]), out);
+    List<Message> decoded = new ArrayList<>();
+    assertEquals(out.size(), codec.decode(out.array(), 0, out.size(), decoded));
+    assertEquals(2L, decoded.get(1).payload().get("id"));
+  }
+
+  @org.junit.jupiter.api.Test
+  void flatbuffersCopiesTheBodyOutOfTheReadBuffer() throws ProtocolException {
+    // The connection reuses its read buffer for the next frames: the handler's body must not be a
+    // view of it.
+    Codec codec = Codec.named("flatbuffers");
+    byte[] body = {1, 2, 3, 4, 5};
+    byte[] bytes = frames(codec, FakeProcessor.event(1, "POST", "/", "", body));
+    List<Message> out = new ArrayList<>();
+    codec.decode(bytes, 0, bytes.length, out);
+    Arrays.fill(bytes, (byte) 0);
+    assertArrayEquals(body, (byte[]) out.get(0).payload().get("body"));
   }
 }
