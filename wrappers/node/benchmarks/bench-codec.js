@@ -5,7 +5,7 @@
 // that arrives in 64 KiB chunks (as a socket delivers it), and encoding the response
 // that carries the same body back.
 //
-//   node benchmarks/bench-codec.js [json|msgpack] [size] [seconds]
+//   node benchmarks/bench-codec.js [json|msgpack|flatbuffers] [size] [seconds]
 
 const crypto = require("node:crypto");
 

@@ -5,7 +5,7 @@
 // decoding them in pipelined batches and running each through Worker#receive (event
 // object, context, handler call, result conversion, response encoding).
 //
-//   node benchmarks/bench-worker.js [msgpack|json] [events] [batch]
+//   node benchmarks/bench-worker.js [msgpack|json|flatbuffers] [events] [batch]
 
 const { codecFor } = require("../src/codec");
 const { Config } = require("../src/config");

@@ -62,6 +62,17 @@ const TABLES = [
   wire.Shutdown,
 ];
 
+/** The frame's bytes for the generated readers, which read text with a TextDecoder:
+ * Buffer's own UTF-8 decoding is about twice as fast on the short strings of a frame. */
+class FrameBytes extends ByteBuffer {
+  __string(offset, encoding) {
+    if (encoding !== undefined) return super.__string(offset, encoding);
+    const at = offset + this.readInt32(offset);
+    const start = at + 4;
+    return this.bytes().toString("utf8", start, start + this.readInt32(at));
+  }
+}
+
 /** uint64 fields come as BigInt; ids and times stay below 2^53 (PROTOCOL.md). */
 function toNumber(big) {
   return Number(big);
@@ -191,7 +202,7 @@ function readFrame(bytes) {
       `malformed flatbuffers frame: ${bytes.length} bytes, too short for a buffer`,
     );
   }
-  const bb = new ByteBuffer(bytes);
+  const bb = new FrameBytes(bytes);
   if (!wire.Frame.bufferHasIdentifier(bb)) {
     const found = bytes.toString("latin1", 4, 8);
     throw new ProtocolError(
@@ -221,8 +232,8 @@ function writePairs(builder, map) {
   if (keys.length === 0) return 0;
   const pairs = new Array(keys.length);
   for (let i = 0; i < keys.length; i++) {
-    const key = builder.createString(keys[i]);
-    const value = builder.createString(String(map[keys[i]] ?? ""));
+    const key = writeString(builder, keys[i]);
+    const value = writeString(builder, map[keys[i]] ?? "");
     pairs[i] = wire.Pair.createPair(builder, key, value);
   }
   // What each table's generated create...Vector does, for all of them at once.
@@ -231,9 +242,12 @@ function writePairs(builder, map) {
   return builder.endVector();
 }
 
-/** A string, or 0 (absent) for undefined and null. */
+/** A string, or 0 (absent) for undefined and null. Given as UTF-8 bytes, which the
+ * builder copies as they are: its own TextEncoder allocates a new array per string, a
+ * quarter of the time of encoding a small response; `Buffer.from` takes small ones from
+ * Node's pool. */
 function writeString(builder, text) {
-  return text == null ? 0 : builder.createString(String(text));
+  return text == null ? 0 : builder.createString(Buffer.from(String(text)));
 }
 
 function writeBody(builder, body) {
@@ -315,7 +329,7 @@ function writeMessage(builder, kind, p) {
       const level = writeString(builder, p.level);
       const message = writeString(builder, p.message);
       const fields =
-        p.fields == null ? 0 : builder.createString(JSON.stringify(p.fields));
+        p.fields == null ? 0 : writeString(builder, JSON.stringify(p.fields));
       return wire.Log.createLog(
         builder,
         p.id == null ? null : toUint64(p.id),
