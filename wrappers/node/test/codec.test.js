@@ -261,6 +261,15 @@ describe("flatbuffers frames", () => {
       codec.encode(LOG, { level: "info", message: "m" }),
     );
     assert.deepEqual(decoded, { level: "info", message: "m" });
+    // Present but zero or empty is not absent: an optional scalar has no default.
+    const [[, first]] = codec.decode(
+      codec.encode(LOG, { id: 0, level: "info", message: "m" }),
+    );
+    assert.equal(first.id, 0);
+    const [[, failed]] = codec.decode(
+      codec.encode(RESPONSE, { id: 1, status: 500, error: "" }),
+    );
+    assert.equal(failed.error, "");
     const [[, event]] = codec.decode(codec.encode(EVENT, { id: 0 }));
     assert.deepEqual(
       { ...event, body: [...event.body] },
