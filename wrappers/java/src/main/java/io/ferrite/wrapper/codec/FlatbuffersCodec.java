@@ -332,10 +332,13 @@ final class FlatbuffersCodec implements Codec {
         throw new ProtocolException(
             "malformed flatbuffers frame: " + length + " bytes are too few for a buffer");
       }
-      // A view of this frame alone: offsets outside it fail rather than read a neighbour.
+      // A view of this frame alone, so that an offset outside it fails rather than read a
+      // neighbour. Read-only, because the runtime reads the text of a buffer with an array
+      // through the array, bounded by the array's length and not the view's.
       ByteBuffer buffer =
           ByteBuffer.wrap(bytes, position + PREFIX, (int) length)
               .slice()
+              .asReadOnlyBuffer()
               .order(ByteOrder.LITTLE_ENDIAN);
       out.add(read(buffer));
       position = (int) stop;

@@ -335,6 +335,7 @@ class CodecTest {
         "no table|malformed response message: the frame has no table",
         "truncated|malformed event message",
         "body length|malformed event message",
+        "string length|malformed event message",
       })
   void flatbuffersRefusesMalformedFrames(String testCase) throws ProtocolException {
     String[] parts = testCase.split("\\|", 2);
@@ -371,12 +372,20 @@ class CodecTest {
         int at = indexOf(bytes, body);
         ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(at - 4, 1 << 30);
       }
+      case "string length" -> {
+        // Past the frame's end but within the array the frame was read into.
+        bytes = Arrays.copyOf(event, event.length + 64);
+        int at = indexOf(bytes, "/?a=b".getBytes(StandardCharsets.UTF_8));
+        ByteBuffer.wrap(bytes)
+            .order(ByteOrder.LITTLE_ENDIAN)
+            .putInt(at - 4, event.length - at + 16);
+      }
       default -> throw new IllegalArgumentException(parts[0]);
     }
     byte[] frame = bytes;
+    int end = parts[0].equals("string length") ? event.length : frame.length;
     ProtocolException error =
-        assertThrows(
-            ProtocolException.class, () -> codec.decode(frame, 0, frame.length, new ArrayList<>()));
+        assertThrows(ProtocolException.class, () -> codec.decode(frame, 0, end, new ArrayList<>()));
     assertTrue(error.getMessage().contains(parts[1]), error.getMessage());
   }
 
