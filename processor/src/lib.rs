@@ -13,7 +13,7 @@
 //! - [`pool`]: allocation of events to workers, supervision of wrapper processes.
 //! - [`transport`]: unix socket, loopback TCP or shared-memory rings between processor and
 //!   wrapper.
-//! - [`codec`]: line-JSON or MessagePack frames of the wire protocol (`schemas/PROTOCOL.md`).
+//! - [`codec`]: line-JSON, MessagePack or FlatBuffers frames of the wire protocol (`schemas/PROTOCOL.md`).
 //! - [`runtime`]: how each language's wrapper is launched.
 //! - [`admin`]: endpoints answered without a worker (health).
 //! - [`conformance`]: the cross-language conformance suite's runner.

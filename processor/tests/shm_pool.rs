@@ -180,10 +180,10 @@ mod wrapper {
         let var = |name: &str| std::env::var(name).unwrap();
         let end = ferrite_ring::open(Path::new(&var("FERRITE_SHM_PATH"))).unwrap();
         let bell = UnixStream::connect(var("FERRITE_ADDRESS")).unwrap();
-        let codec = match var("FERRITE_CODEC").as_str() {
-            "json" => CodecKind::Json,
-            _ => CodecKind::Msgpack,
-        };
+        let codec = CodecKind::ALL
+            .into_iter()
+            .find(|codec| codec.name() == var("FERRITE_CODEC"))
+            .unwrap();
         let mut wire = Wire {
             end,
             bell,

@@ -6,6 +6,7 @@
 //! arm of the matches in [`WireCodec`].
 
 pub(crate) mod body;
+mod flatbuffers;
 mod json;
 mod msgpack;
 
@@ -35,17 +36,20 @@ pub enum CodecKind {
     /// Length-prefixed MessagePack frames.
     #[default]
     Msgpack,
+    /// Length-prefixed FlatBuffers buffers (`schemas/wire.fbs`); bodies read in place.
+    Flatbuffers,
 }
 
 impl CodecKind {
     /// Every codec this build speaks.
-    pub const ALL: [CodecKind; 2] = [CodecKind::Json, CodecKind::Msgpack];
+    pub const ALL: [CodecKind; 3] = [CodecKind::Json, CodecKind::Msgpack, CodecKind::Flatbuffers];
 
     /// The name used in specs, flags and the `FERRITE_CODEC` variable.
     pub fn name(self) -> &'static str {
         match self {
             CodecKind::Json => "json",
             CodecKind::Msgpack => "msgpack",
+            CodecKind::Flatbuffers => "flatbuffers",
         }
     }
 }
@@ -250,7 +254,7 @@ pub enum CodecError {
     /// A binary frame of length 0, or an empty JSON line.
     #[error("empty frame")]
     Empty,
-    /// The kind byte or `"kind"` field names no message.
+    /// The kind byte, `"kind"` field or union type names no message.
     #[error("unknown message kind {0}")]
     UnknownKind(String),
     /// The payload does not decode as its kind.
@@ -284,12 +288,18 @@ pub struct WireCodec {
     /// How far line-JSON has already searched the buffer for a newline, so a large line
     /// arriving in many reads is scanned once, not once per read.
     scanned: usize,
+    /// FlatBuffers' builder, whose buffer serves every message the connection writes.
+    builder: flatbuffers::Builder,
 }
 
 impl WireCodec {
     /// A codec of the given kind.
     pub fn new(kind: CodecKind) -> Self {
-        WireCodec { kind, scanned: 0 }
+        WireCodec {
+            kind,
+            scanned: 0,
+            builder: flatbuffers::Builder::default(),
+        }
     }
 
     /// Appends `message` to `dst`.
@@ -297,7 +307,14 @@ impl WireCodec {
         if let Message::Event(event) = message {
             return self.encode_event(event, dst);
         }
-        message.with_payload(|payload| self.encode_payload(message.kind(), payload, dst))
+        let kind = message.kind();
+        match self.kind {
+            CodecKind::Json => message.with_payload(|payload| json::encode(kind, payload, dst)),
+            CodecKind::Msgpack => {
+                message.with_payload(|payload| msgpack::encode(kind, payload, dst))
+            }
+            CodecKind::Flatbuffers => flatbuffers::encode(&mut self.builder, message, dst),
+        }
     }
 
     /// Appends an `event` message, leaving the event with the caller (who keeps it in case
@@ -306,18 +323,7 @@ impl WireCodec {
         match self.kind {
             CodecKind::Json => json::encode_event(event, dst),
             CodecKind::Msgpack => msgpack::encode(MessageKind::Event, event, dst),
-        }
-    }
-
-    fn encode_payload(
-        &self,
-        kind: MessageKind,
-        payload: &dyn erased::Payload,
-        dst: &mut BytesMut,
-    ) -> Result<(), CodecError> {
-        match self.kind {
-            CodecKind::Json => json::encode(kind, payload, dst),
-            CodecKind::Msgpack => msgpack::encode(kind, payload, dst),
+            CodecKind::Flatbuffers => flatbuffers::encode_event(&mut self.builder, event, dst),
         }
     }
 
@@ -327,6 +333,7 @@ impl WireCodec {
         match self.kind {
             CodecKind::Json => json::decode(src, &mut self.scanned),
             CodecKind::Msgpack => msgpack::decode(src),
+            CodecKind::Flatbuffers => flatbuffers::decode(src),
         }
     }
 

@@ -334,3 +334,44 @@ fn nil_optional_fields_read_as_empty() {
     assert_eq!(response.status, 200);
     assert!(response.headers.is_empty() && response.body.is_empty());
 }
+
+#[test]
+fn flatbuffers_bodies_are_slices_of_the_received_frame() {
+    let body: Bytes = (0..=255u8)
+        .cycle()
+        .take(1 << 20)
+        .collect::<Vec<u8>>()
+        .into();
+    let Message::Event(mut event) = every_message().swap_remove(3) else {
+        panic!("fixture order changed")
+    };
+    event.body = body.clone();
+    let response = Response {
+        id: 7,
+        status: 200,
+        headers: BTreeMap::new(),
+        content_type: String::new(),
+        body: body.clone(),
+        error: None,
+    };
+    for message in [Message::Event(event), Message::Response(response)] {
+        let mut buf = encode_all(CodecKind::Flatbuffers, std::slice::from_ref(&message));
+        let frame = buf.as_ptr_range();
+        let got = WireCodec::new(CodecKind::Flatbuffers)
+            .decode(&mut buf)
+            .unwrap()
+            .expect("a whole message");
+        let (Message::Event(Event { body: got, .. })
+        | Message::Response(Response { body: got, .. })) = got
+        else {
+            panic!("{:?} decoded as another kind", message.kind())
+        };
+        assert!(got == body, "{:?}: the body differs", message.kind());
+        let inside = got.as_ptr_range();
+        assert!(
+            frame.start <= inside.start && inside.end <= frame.end,
+            "{:?}: the body was copied out of the frame",
+            message.kind()
+        );
+    }
+}

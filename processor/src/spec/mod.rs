@@ -184,7 +184,7 @@ pub struct HttpAttributes {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WireConfig {
-    /// `json` (line-JSON) or `msgpack` (default).
+    /// `json` (line-JSON), `msgpack` (default) or `flatbuffers` (bodies read in place).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub codec: Option<CodecKind>,
     /// `unix` (default), `tcp` on loopback, or `shm` (two byte rings in shared memory, for

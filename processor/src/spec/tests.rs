@@ -184,7 +184,7 @@ fn wrong_types_and_values_name_the_field() {
         ("  wire:\n    ringBytes: 1000000\n", "spec.wire.ringBytes", &["power of two", "found 1000000"]),
         ("  wire:\n    ringBytes: 2048\n", "spec.wire.ringBytes", &["from 4096 to 1073741824"]),
         (&workers("0"), "spec.triggers.web.numWorkers", &["from 1 to"]),
-        ("  wire:\n    codec: xml\n", "spec.wire.codec", &["json", "msgpack"]),
+        ("  wire:\n    codec: xml\n", "spec.wire.codec", &["json", "msgpack", "flatbuffers"]),
         ("  wire:\n    pipelineDepth: 0\n", "spec.wire.pipelineDepth", &["from 1 to 1024"]),
         ("  eventTimeout: 5 seconds\n", "spec.eventTimeout", &["unknown unit"]),
         ("  triggers:\n    web:\n      kind: carrier-pigeon\n", "spec.triggers.web.kind", &[]),
