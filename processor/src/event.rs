@@ -8,11 +8,13 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 /// Which trigger an event came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TriggerInfo {
     /// The trigger kind, e.g. `http`.
+    #[serde(default)]
     pub kind: String,
     /// The trigger's name in the spec.
+    #[serde(default)]
     pub name: String,
 }
 
@@ -22,6 +24,7 @@ pub struct Event {
     /// Unique within this processor's life.
     pub id: u64,
     /// Where the event came from.
+    #[serde(default, deserialize_with = "crate::codec::body::null_as_default")]
     pub trigger: TriggerInfo,
     /// HTTP method (or the trigger's equivalent).
     pub method: String,
@@ -42,6 +45,7 @@ pub struct Event {
     #[serde(default, with = "crate::codec::body")]
     pub body: Bytes,
     /// Milliseconds since the Unix epoch when the trigger received it.
+    #[serde(default)]
     pub timestamp: u64,
     /// Milliseconds since the Unix epoch after which the processor gives up; 0 for none.
     #[serde(default)]

@@ -426,4 +426,6 @@ mod erased {
 }
 
 #[cfg(test)]
+mod golden;
+#[cfg(test)]
 mod tests;
