@@ -38,7 +38,11 @@ class Connection:
 
     def receive(self) -> list[Message] | None:
         """The next messages, blocking until there is at least one; ``None`` at a clean
-        end of the stream. Raises :class:`ProtocolError` if it ends inside a frame."""
+        end of the stream. Raises :class:`ProtocolError` if it ends inside a frame.
+
+        The messages may hold views of the read buffer (the flatbuffers codec's event
+        bodies, see :meth:`Codec.decode`): they are valid until the next call, which
+        reads into that buffer again."""
         decode = self.codec.decode
         read_into = self.transport.read_into
         view = self._read_view
@@ -57,7 +61,11 @@ class Connection:
                 pending += chunk
                 messages, used = decode(pending)
                 if used:
-                    del pending[:used]
+                    # A new buffer for the rest rather than ``del pending[:used]``: the
+                    # messages may hold views of this one (flatbuffers bodies), which
+                    # must not see it resized under them (CPython refuses, PyPy lets
+                    # the views shift).
+                    pending = self._pending = pending[used:]
             else:
                 # The common case: decode straight from the read buffer, no copy.
                 messages, used = decode(chunk)

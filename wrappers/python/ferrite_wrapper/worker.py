@@ -218,6 +218,11 @@ class Worker:
 
     def handle_event(self, payload: dict[str, Any]) -> bytes:
         """Runs the handler on one event; the ``response`` frame, even if it raised."""
+        body = payload.get("body")
+        if type(body) is memoryview:
+            # The flatbuffers codec's body is a view of the read buffer, which the next
+            # read overwrites: the handler gets bytes, the one copy the body costs.
+            payload["body"] = body.tobytes()
         try:
             event = Event.from_wire(payload)
         except KeyError:

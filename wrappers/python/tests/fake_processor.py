@@ -1,6 +1,7 @@
 """A stand-in for the ferrite processor: listens like it, starts the real
 ``wrappers/python/wrapper.py`` with the ``FERRITE_*`` environment, and speaks the
-protocol through the wrapper's own codecs (whose wire bytes ``test_codec.py`` pins)."""
+protocol through the wrapper's own codecs (whose wire bytes ``test_codec.py`` pins), or
+for flatbuffers through the processor's side of it (``processor_codec.py``)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ferrite_wrapper.codec import codec_for
 from ferrite_wrapper.connection import Connection
 from ferrite_wrapper.protocol import EVENT, Message
 from ferrite_wrapper.transport import ShmTransport, SocketTransport
+from processor_codec import processor_codec_for
 
 WRAPPER_DIR = Path(__file__).resolve().parents[1]
 WRAPPER = WRAPPER_DIR / "wrapper.py"
@@ -130,7 +131,7 @@ class FakeProcessor:
         else:
             sock.settimeout(TIMEOUT)
             peer = SocketTransport(sock)
-        self.conn = Connection(peer, codec_for(codec))
+        self.conn = Connection(peer, processor_codec_for(codec))
         self._inbox: list[Message] = []
 
     def send(self, kind: int, payload: dict) -> None:

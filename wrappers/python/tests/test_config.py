@@ -34,6 +34,9 @@ def test_config_from_env():
     )
     assert (defaults.log_level, defaults.function_dir) == ("info", os.getcwd())
     assert (defaults.shm_path, defaults.spin_micros) == ("", 0)
+    for codec in ("msgpack", "json", "flatbuffers"):
+        environ = {"FERRITE_ADDRESS": "/s.sock", "FERRITE_CODEC": codec}
+        assert Config.from_env(environ).codec == codec
 
 
 def test_config_of_shm():
@@ -64,7 +67,7 @@ def test_config_of_shm():
             "FERRITE_SPIN_MICROS='-1'",
         ),
         ({"FERRITE_SPIN_MICROS": "1000001"}, "FERRITE_SPIN_MICROS='1000001'"),
-        ({"FERRITE_CODEC": "flatbuffers"}, "FERRITE_CODEC='flatbuffers'"),
+        ({"FERRITE_CODEC": "protobuf"}, "FERRITE_CODEC='protobuf'"),
         ({"FERRITE_WORKER_ID": "x"}, "FERRITE_WORKER_ID='x'"),
         ({"FERRITE_LOG_LEVEL": "loud"}, "FERRITE_LOG_LEVEL: unknown log level"),
     ],

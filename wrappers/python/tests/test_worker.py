@@ -27,6 +27,7 @@ from ferrite_wrapper.protocol import (
 )
 from ferrite_wrapper.transport import UnixTransport
 from ferrite_wrapper.worker import Worker, describe
+from processor_codec import processor_codec_for
 
 SHUT = (SHUTDOWN, {})
 
@@ -35,7 +36,9 @@ def converse(codec_name, module, function_dir, messages, log_level="debug"):
     """Runs a worker on pre-sent ``messages``: its exit status, the frames it sent."""
     wrapper_side, processor_side = socket.socketpair()
     wrapper_side.settimeout(30)  # a watchdog: a broken stream fails, never hangs
-    processor = Connection(UnixTransport(processor_side), codec_for(codec_name))
+    processor = Connection(
+        UnixTransport(processor_side), processor_codec_for(codec_name)
+    )
     for kind, payload in messages:
         processor.queue(processor.codec.encode(kind, payload))
     processor.flush()
@@ -112,6 +115,24 @@ def test_hello_ready_and_answers_in_order(codec_name, function_dir):
         (i, 200, b"%d" % i) for i in range(20)
     ]
     assert responses(frames)[0]["content_type"] == "application/octet-stream"
+
+
+def test_the_handler_gets_the_body_as_bytes(codec_name, function_dir):
+    """Whatever the codec hands on (flatbuffers: a view of the read buffer), the SDK's
+    event holds bytes, or the parsed value of a JSON body."""
+    module = function_dir(
+        """
+        def handler(context, event):
+            return type(event.body).__name__
+        """
+    )
+    messages = [
+        (EVENT, event_payload(1, b"data")),
+        (EVENT, event_payload(2, b'{"a": 1}', content_type="application/json")),
+        SHUT,
+    ]
+    _, frames = converse(codec_name, module, function_dir, messages)
+    assert [r["body"] for r in responses(frames)] == [b"bytes", b"dict"]
 
 
 def test_end_of_stream_without_shutdown_exits_zero(codec_name, function_dir):
@@ -366,6 +387,8 @@ def test_trigger_is_none_outside_events(codec_name, function_dir):
     ],
 )
 def test_protocol_violations_stop_the_worker(codec_name, function_dir, message, error):
+    if codec_name == "flatbuffers" and "no id" in error:
+        pytest.skip("a FlatBuffers scalar left out reads as its default: event 0")
     module = function_dir(ECHO)
     with pytest.raises(ProtocolError, match=error):
         converse(codec_name, module, function_dir, [message])
@@ -386,7 +409,9 @@ def init_error_of(codec_name, function_dir, module_source, handler=None):
     conn = Connection(UnixTransport(wrapper_side), codec_for(codec_name))
     status = Worker(conn, config).run()
     conn.close()
-    frames = Connection(UnixTransport(processor_side), codec_for(codec_name)).receive()
+    frames = Connection(
+        UnixTransport(processor_side), processor_codec_for(codec_name)
+    ).receive()
     processor_side.close()
     assert status == 1
     assert [kind for kind, _ in frames] == [HELLO, INIT_ERROR]

@@ -207,14 +207,21 @@ def test_init_error(function_dir, transport, codec_name, handler, message):
         assert fake.wait() == 1
 
 
+#: A frame each codec must refuse: an unknown kind (99), a line that is not JSON, a
+#: buffer without the ``FRT1`` identifier.
+UNDECODABLE = {
+    "msgpack": b"\x00\x00\x00\x02\x63\x80",
+    "json": b"}{\n",
+    "flatbuffers": b"\x00\x00\x00\x08\x08\x00\x00\x00FRT2",
+}
+
+
 def test_undecodable_frame_exits_1(function_dir, codec_name):
     function_dir(FUNCTION, name="main")
     with FakeProcessor(function_dir.path, codec=codec_name) as fake:
         for _ in range(3):  # hello, init log, ready
             fake.receive()
-        fake.conn.transport.write(
-            b"\x00\x00\x00\x02\x63\x80" if codec_name == "msgpack" else b"}{\n"
-        )
+        fake.conn.transport.write(UNDECODABLE[codec_name])
         assert fake.wait() == 1
         assert "protocol error" in fake.stderr
 

@@ -11,10 +11,18 @@ from __future__ import annotations
 from typing import Callable, Protocol
 
 from ..protocol import Buffer, Message, Payload
+from .flatbuffers import FlatbuffersCodec
 from .json import JsonCodec
 from .msgpack import MsgpackCodec
 
-__all__ = ["CODECS", "Codec", "JsonCodec", "MsgpackCodec", "codec_for"]
+__all__ = [
+    "CODECS",
+    "Codec",
+    "FlatbuffersCodec",
+    "JsonCodec",
+    "MsgpackCodec",
+    "codec_for",
+]
 
 
 class Codec(Protocol):
@@ -30,7 +38,10 @@ class Codec(Protocol):
 
     def decode(self, data: Buffer) -> tuple[list[Message], int]:
         """Every complete message at the front of ``data``, and how many bytes they
-        used; a frame not yet complete is left for the next call."""
+        used; a frame not yet complete is left for the next call.
+
+        The messages may hold views of ``data`` (the flatbuffers codec's event bodies),
+        so the caller leaves ``data`` unchanged while it uses them."""
         ...
 
 
@@ -38,6 +49,7 @@ class Codec(Protocol):
 CODECS: dict[str, Callable[[], Codec]] = {
     "msgpack": MsgpackCodec,
     "json": JsonCodec,
+    "flatbuffers": FlatbuffersCodec,
 }
 
 
