@@ -40,7 +40,9 @@ def cpu_seconds(pid: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--transport", default="unix", choices=["unix", "tcp", "shm"])
-    parser.add_argument("--codec", default="msgpack", choices=["msgpack", "json"])
+    parser.add_argument(
+        "--codec", default="msgpack", choices=["msgpack", "json", "flatbuffers"]
+    )
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--window", type=int, default=8, help="events in flight")
     parser.add_argument("--spin", type=int, default=0, help="FERRITE_SPIN_MICROS")

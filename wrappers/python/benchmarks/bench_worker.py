@@ -4,8 +4,8 @@ Builds N empty event frames as the processor would, then times the wrapper's par
 decoding them in pipelined batches and running each through ``Worker.handle_event``
 (event object, handler call, return-value conversion, response encoding).
 
-    python3 benchmarks/bench_worker.py [--codec msgpack|json] [--events N] [--batch B]
-                                       [--body-size BYTES]
+    python3 benchmarks/bench_worker.py [--codec msgpack|json|flatbuffers] [--events N]
+                                       [--batch B] [--body-size BYTES]
 
 With ``--body-size`` the events carry a body of that many bytes and the handler echoes
 it, as bench/functions/python-echo does.
@@ -21,11 +21,14 @@ import time
 # As the processor runs the wrapper: the SDK's directory and its own on the path.
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../../../sdk-python/src"))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+# The processor's side of each codec (the flatbuffers codec writes no events).
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
 
-from ferrite_wrapper.codec import codec_for
+from ferrite_wrapper.codec import CODECS, codec_for
 from ferrite_wrapper.config import Config
 from ferrite_wrapper.protocol import EVENT
 from ferrite_wrapper.worker import Worker
+from processor_codec import processor_codec_for
 
 
 class _NoConnection:
@@ -65,14 +68,14 @@ def _best(run, repeat: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--codec", default="msgpack", choices=["msgpack", "json"])
+    parser.add_argument("--codec", default="msgpack", choices=list(CODECS))
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=8, help="events per read")
     parser.add_argument("--repeat", type=int, default=5, help="runs; the best counts")
     parser.add_argument("--body-size", type=int, default=0, help="body bytes, echoed")
     args = parser.parse_args()
 
-    processor = codec_for(args.codec)
+    processor = processor_codec_for(args.codec)
     wrapper = codec_for(args.codec)
     config = Config(
         "unix", "-", args.codec, "", "main:handler", ".", "bench", 0, "info"
