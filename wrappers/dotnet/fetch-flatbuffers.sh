@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Puts the FlatBuffers C# runtime (net/FlatBuffers/*.cs of Debian's flatbuffers 2.0.8
-# source package) into .ferrite-cache/flatbuffers-net-2.0.8/, which build.sh compiles into
-# FlatBuffers.dll and the .csproj compiles into the wrapper. There is no NuGet here, and
+# source package) into .ferrite-cache/flatbuffers-net-2.0.8/, which build.sh (and, for the
+# .NET SDK, flatbuffers/FlatBuffers.csproj) compiles into FlatBuffers.dll. There is no NuGet here, and
 # Debian builds no binary package of it; its source package is the same release as the
 # flatc 2.0.8 that wrote src/Codec/WireGenerated.cs, whose FLATBUFFERS_2_0_8() check the
 # runtime must pass. Does nothing when the files are there; run from anywhere.
@@ -65,7 +65,9 @@ if [ -z "$orig" ] || [ -z "$debian" ]; then
   log "apt-get source gave no flatbuffers $version tarballs"
   exit 1
 fi
-if tar -xOf "$debian" --wildcards 'debian/patches/*' 2>/dev/null | grep -q '^+++ .*net/'; then
+# (grep reads it all: with -q, tar's broken pipe would fail the pipeline and hide a match.)
+patched=$(tar -xOf "$debian" --wildcards 'debian/patches/*' 2>/dev/null | grep '^+++ .*net/' || true)
+if [ -n "$patched" ]; then
   log "Debian patches net/ in $(basename "$debian"): apply them before using its C# runtime"
   exit 1
 fi
