@@ -290,7 +290,7 @@ fn random_bytes_never_panic() {
         for _ in 0..2000 {
             let len = (next() % 64) as usize;
             let mut bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
-            if kind == CodecKind::Msgpack && len >= 4 {
+            if kind != CodecKind::Json && len >= 4 {
                 bytes[..4].copy_from_slice(&((len as u32).saturating_sub(4)).to_be_bytes());
             }
             let mut buf = BytesMut::from(&bytes[..]);
@@ -374,4 +374,304 @@ fn flatbuffers_bodies_are_slices_of_the_received_frame() {
             message.kind()
         );
     }
+}
+
+/// A flatbuffers frame around `buffer`, as it comes off the wire.
+fn fb_frame(buffer: &[u8]) -> BytesMut {
+    let mut frame = BytesMut::from(&(buffer.len() as u32).to_be_bytes()[..]);
+    frame.extend_from_slice(buffer);
+    frame
+}
+
+fn fb_decode(buffer: &[u8]) -> Result<Option<Message>, CodecError> {
+    WireCodec::new(CodecKind::Flatbuffers).decode(&mut fb_frame(buffer))
+}
+
+/// The FlatBuffers buffer (no length prefix) of `message`.
+fn fb_buffer(message: &Message) -> Vec<u8> {
+    encode_all(CodecKind::Flatbuffers, std::slice::from_ref(message))[4..].to_vec()
+}
+
+/// Asserts `result` is a `Malformed` error whose account contains `says`.
+#[track_caller]
+fn assert_malformed(result: Result<Option<Message>, CodecError>, says: &str) {
+    match result {
+        Err(err @ CodecError::Malformed { .. }) => assert!(
+            err.to_string().contains(says),
+            "{err} does not say {says:?}"
+        ),
+        other => panic!("not a Malformed error but {other:?}"),
+    }
+}
+
+fn small_response() -> Message {
+    Message::Response(Response {
+        id: 7,
+        status: 200,
+        headers: BTreeMap::from([("x-a".into(), "b".into())]),
+        content_type: "text/plain".into(),
+        body: Bytes::from_static(b"some body bytes"),
+        error: None,
+    })
+}
+
+#[test]
+fn flatbuffers_truncated_buffers_are_malformed() {
+    // Cut short with a length prefix that agrees, so the frame is whole but its buffer
+    // ends early: every cut must be refused, whichever field it lands in.
+    let whole = fb_buffer(&small_response());
+    for cut in 1..whole.len() {
+        let result = fb_decode(&whole[..cut]);
+        assert!(
+            matches!(result, Err(CodecError::Malformed { .. })),
+            "cut at {cut} of {}: {result:?}",
+            whole.len()
+        );
+    }
+    assert_malformed(fb_decode(&whole[..7]), "too short");
+    assert_eq!(fb_decode(&whole).unwrap(), Some(small_response()));
+}
+
+#[test]
+fn flatbuffers_wrong_identifier_is_malformed() {
+    let mut buffer = fb_buffer(&small_response());
+    buffer[4..8].copy_from_slice(b"FRT2");
+    assert_malformed(
+        fb_decode(&buffer),
+        "file identifier is \"FRT2\", not \"FRT1\"",
+    );
+}
+
+#[test]
+fn flatbuffers_corrupted_offsets_are_malformed() {
+    let whole = fb_buffer(&small_response());
+    let len = whole.len() as u32;
+
+    // The root offset, past the end and then unaligned.
+    let mut buffer = whole.clone();
+    buffer[..4].copy_from_slice(&(len + 64).to_le_bytes());
+    assert_malformed(fb_decode(&buffer), "the verifier refused it");
+    buffer[..4]
+        .copy_from_slice(&(u32::from_le_bytes(whole[..4].try_into().unwrap()) + 1).to_le_bytes());
+    assert_malformed(fb_decode(&buffer), "the verifier refused it");
+
+    // The root table's offset to its vtable, pointing outside the buffer.
+    let root = u32::from_le_bytes(whole[..4].try_into().unwrap()) as usize;
+    let mut buffer = whole.clone();
+    buffer[root..root + 4].copy_from_slice(&i32::MIN.to_le_bytes());
+    assert_malformed(fb_decode(&buffer), "the verifier refused it");
+
+    // The body vector's length, claiming more bytes than the buffer holds: found from
+    // where the decoded body lies in the frame.
+    let mut frame = fb_frame(&whole);
+    let start = frame.as_ptr() as usize + 4;
+    let Some(Message::Response(response)) = WireCodec::new(CodecKind::Flatbuffers)
+        .decode(&mut frame)
+        .unwrap()
+    else {
+        panic!("a response")
+    };
+    let body_at = response.body.as_ptr() as usize - start;
+    let mut buffer = whole.clone();
+    buffer[body_at - 4..body_at].copy_from_slice(&0x7fff_fff0u32.to_le_bytes());
+    assert_malformed(fb_decode(&buffer), "out of bounds");
+
+    // A string that is not UTF-8: the content type's first byte.
+    let mut buffer = whole.clone();
+    let at = buffer.windows(10).position(|w| w == b"text/plain").unwrap();
+    buffer[at] = 0xff;
+    assert_malformed(fb_decode(&buffer), "Utf8");
+}
+
+/// A response whose headers are `count` references to one and the same pair, whose value
+/// is `value_len` bytes long: small on the wire, huge once expanded.
+fn fb_shared_pair_bomb(count: usize, value_len: usize) -> Vec<u8> {
+    use ferrite_wire as wire;
+    let mut fbb = wire::flatbuffers::FlatBufferBuilder::new();
+    let key = fbb.create_string("k");
+    let value = fbb.create_string(&"v".repeat(value_len));
+    let pair = wire::Pair::create(
+        &mut fbb,
+        &wire::PairArgs {
+            key: Some(key),
+            value: Some(value),
+        },
+    );
+    let headers = fbb.create_vector(&vec![pair; count]);
+    let response = wire::Response::create(
+        &mut fbb,
+        &wire::ResponseArgs {
+            id: 1,
+            status: 200,
+            headers: Some(headers),
+            ..Default::default()
+        },
+    );
+    let frame = wire::Frame::create(
+        &mut fbb,
+        &wire::FrameArgs {
+            message_type: wire::Message::Response,
+            message: Some(response.as_union_value()),
+        },
+    );
+    wire::finish_frame_buffer(&mut fbb, frame);
+    fbb.finished_data().to_vec()
+}
+
+#[test]
+fn flatbuffers_bombs_are_malformed() {
+    // wire.fbs has no recursive table, so no buffer the verifier walks by the schema can
+    // nest deeper than Frame > Event > Trigger; the bombs it can carry are shared
+    // references, which the verifier counts as often as they are reached.
+    assert!(matches!(
+        fb_decode(&fb_shared_pair_bomb(3, 8)),
+        Ok(Some(Message::Response(_)))
+    ));
+    // 1,000,001 tables (4 MB on the wire) is one over the limit.
+    assert_malformed(
+        fb_decode(&fb_shared_pair_bomb(1_000_000, 1)),
+        "the verifier refused it",
+    );
+    // 600,000 references to a 4 KiB string: 2.4 GB expanded, from 2.4 MB.
+    assert_malformed(
+        fb_decode(&fb_shared_pair_bomb(600_000, 4096)),
+        "the verifier refused it",
+    );
+}
+
+#[test]
+fn flatbuffers_kinds_and_values_the_codec_cannot_take() {
+    use ferrite_wire as wire;
+    let frame_of = |message_type: wire::Message, with_table: bool| {
+        let mut fbb = wire::flatbuffers::FlatBufferBuilder::new();
+        let ping = wire::Ping::create(&mut fbb, &wire::PingArgs { nonce: 1 });
+        let frame = wire::Frame::create(
+            &mut fbb,
+            &wire::FrameArgs {
+                message_type,
+                message: with_table.then(|| ping.as_union_value()),
+            },
+        );
+        wire::finish_frame_buffer(&mut fbb, frame);
+        fbb.finished_data().to_vec()
+    };
+    assert!(matches!(
+        fb_decode(&frame_of(wire::Message(11), true)),
+        Err(CodecError::UnknownKind(code)) if code == "11"
+    ));
+    assert!(matches!(
+        fb_decode(&frame_of(wire::Message::NONE, false)),
+        Err(CodecError::UnknownKind(code)) if code == "0"
+    ));
+    assert_malformed(
+        fb_decode(&frame_of(wire::Message::Ping, false)),
+        "the verifier refused it",
+    );
+    assert_eq!(
+        fb_decode(&frame_of(wire::Message::Ping, true)).unwrap(),
+        Some(Message::Ping(Ping { nonce: 1 }))
+    );
+
+    let mut fbb = wire::flatbuffers::FlatBufferBuilder::new();
+    let response = wire::Response::create(
+        &mut fbb,
+        &wire::ResponseArgs {
+            status: 70_000,
+            ..Default::default()
+        },
+    );
+    let frame = wire::Frame::create(
+        &mut fbb,
+        &wire::FrameArgs {
+            message_type: wire::Message::Response,
+            message: Some(response.as_union_value()),
+        },
+    );
+    wire::finish_frame_buffer(&mut fbb, frame);
+    assert_malformed(
+        fb_decode(fbb.finished_data()),
+        "status 70000 is not an HTTP status",
+    );
+
+    for fields in ["not json", "[1, 2]"] {
+        let mut fbb = wire::flatbuffers::FlatBufferBuilder::new();
+        let fields_json = fbb.create_string(fields);
+        let log = wire::Log::create(
+            &mut fbb,
+            &wire::LogArgs {
+                fields_json: Some(fields_json),
+                ..Default::default()
+            },
+        );
+        let frame = wire::Frame::create(
+            &mut fbb,
+            &wire::FrameArgs {
+                message_type: wire::Message::Log,
+                message: Some(log.as_union_value()),
+            },
+        );
+        wire::finish_frame_buffer(&mut fbb, frame);
+        assert_malformed(
+            fb_decode(fbb.finished_data()),
+            "fields_json is not a JSON object",
+        );
+    }
+}
+
+#[test]
+fn flatbuffers_golden_vectors_with_flipped_bytes_never_panic() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas/testdata");
+    let mut vectors: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|err| panic!("the golden vectors in {} are missing: {err}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "fb"))
+        .collect();
+    vectors.sort();
+    assert!(vectors.len() >= 10, "only {} .fb vectors", vectors.len());
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut refused, mut read) = (0, 0);
+    for path in &vectors {
+        let original = std::fs::read(path).unwrap();
+        // Fewer rounds on the 1 MiB vectors, whose copies dominate the time otherwise.
+        let rounds = if original.len() > 64 << 10 { 20 } else { 200 };
+        for round in 0..rounds {
+            let mut buffer = original.clone();
+            for _ in 0..1 + next() % 4 {
+                // Half the flips among the first bytes, where the offsets and vtables of
+                // small messages lie; the rest anywhere.
+                let span = if next() % 2 == 0 {
+                    buffer.len().min(256)
+                } else {
+                    buffer.len()
+                };
+                let at = (next() % span as u64) as usize;
+                buffer[at] ^= 1 << (next() % 8);
+            }
+            let outcome = std::panic::catch_unwind(|| {
+                let message = fb_decode(&buffer);
+                if let Ok(Some(message)) = &message {
+                    // Whatever reads must also write.
+                    encode_all(CodecKind::Flatbuffers, std::slice::from_ref(message));
+                }
+                message.is_ok()
+            });
+            match outcome {
+                Ok(true) => read += 1,
+                Ok(false) => refused += 1,
+                Err(_) => panic!("{} round {round} panicked", path.display()),
+            }
+        }
+    }
+    // Both outcomes occur, or the flips were not reaching what matters.
+    println!("{refused} refused, {read} read");
+    assert!(
+        refused > 100 && read > 100,
+        "{refused} refused, {read} read"
+    );
 }
