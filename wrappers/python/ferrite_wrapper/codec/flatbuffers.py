@@ -13,12 +13,12 @@ README):
 
 - the event is read with ``struct.unpack_from`` straight off the frame. The generated
   accessors go through ``flatbuffers.table.Table``, which range-checks every offset and
-  wraps the buffer in a new memoryview for every number it reads: three to eight times
-  the cost on CPython, three to six on PyPy;
+  wraps the buffer in a new memoryview for every number it reads: five to six times the
+  cost on CPython (on PyPy, whose JIT makes them cheap, 1.5 times on a small event);
 - the response is laid out by one ``struct.pack`` and one join. The runtime's
-  ``Builder`` makes about a hundred Python calls for one small table (fifteen to
-  twenty-five times the cost on CPython, ten on PyPy) and copies a body three times
-  where the join copies it once.
+  ``Builder`` makes about a hundred Python calls for one small table and copies a body
+  three times where the join copies it once: 18 to 28 times the cost on CPython, 5 to 23
+  on PyPy.
 
 Both follow the format as the runtime reads and writes it (vtables, offsets, alignment,
 strings ending in a NUL): the generated code reads what the writer writes in the tests,
