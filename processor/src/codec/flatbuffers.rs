@@ -36,14 +36,15 @@ fn verifier_options() -> VerifierOptions {
 
 /// The builder one connection writes with, and how large its buffer is known to be.
 pub(super) struct Builder {
-    fbb: FlatBufferBuilder<'static>,
+    /// Boxed: the builder's bookkeeping is some 200 bytes, carried by every codec.
+    fbb: Box<FlatBufferBuilder<'static>>,
     capacity: usize,
 }
 
 impl Default for Builder {
     fn default() -> Self {
         Builder {
-            fbb: FlatBufferBuilder::new(),
+            fbb: Box::new(FlatBufferBuilder::new()),
             capacity: 0,
         }
     }
@@ -63,7 +64,7 @@ impl Builder {
     fn prepare(&mut self, size: usize) -> &mut FlatBufferBuilder<'static> {
         if size > self.capacity {
             self.capacity = size.next_power_of_two();
-            self.fbb = FlatBufferBuilder::with_capacity(self.capacity);
+            *self.fbb = FlatBufferBuilder::with_capacity(self.capacity);
         } else {
             self.fbb.reset();
         }
