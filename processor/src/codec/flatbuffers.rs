@@ -3,7 +3,8 @@
 //!
 //! Reading goes through the verifier first, and bodies are handed on as slices of the
 //! received frame rather than copied. Writing goes through a builder kept per connection,
-//! so its buffer is allocated once rather than per message.
+//! so its buffer is allocated once rather than per message; a large frame written alone
+//! takes the builder's buffer with it instead of being copied out (`HAND_OVER_BYTES`).
 
 use std::collections::BTreeMap;
 
@@ -17,6 +18,12 @@ use super::{CodecError, Hello, InitError, Log, Message, MessageKind, Metric, Pin
 use crate::event::{Event, Response, TriggerInfo};
 
 const HEADER_LEN: usize = 4;
+
+/// A frame this large, written to an empty `dst`, becomes `dst` itself: the builder's
+/// buffer is handed over rather than copied, and the next one is allocated zeroed, which
+/// costs no more than the zeroing `reset` does. Smaller frames are copied, so the builder
+/// and its buffer live on.
+const HAND_OVER_BYTES: usize = 64 << 10;
 
 /// The smallest buffer that can hold a root offset and the file identifier.
 const MIN_BUFFER_LEN: usize = 8;
@@ -63,7 +70,13 @@ impl Builder {
     /// rather than one doubled (and copied) up to it.
     fn prepare(&mut self, size: usize) -> &mut FlatBufferBuilder<'static> {
         if size > self.capacity {
-            self.capacity = size.next_power_of_two();
+            // A buffer handed over is not reused, so it is allocated (and zeroed) at the
+            // size needed rather than rounded up.
+            self.capacity = if size >= HAND_OVER_BYTES {
+                size
+            } else {
+                size.next_power_of_two()
+            };
             *self.fbb = FlatBufferBuilder::with_capacity(self.capacity);
         } else {
             self.fbb.reset();
@@ -87,8 +100,22 @@ impl Builder {
             },
         );
         wire::finish_frame_buffer(fbb, frame);
+        let len = fbb.finished_data().len();
+        // The frame sits at the end of the builder's buffer; the length goes in the bytes
+        // before it, which the size estimate in `prepare` leaves free.
+        let (_, start) = fbb.mut_finished_buffer();
+        if dst.is_empty() && (HAND_OVER_BYTES..=MAX_FRAME_LEN).contains(&len) && start >= HEADER_LEN
+        {
+            let (buffer, start) = std::mem::take(&mut *self.fbb).collapse();
+            // Vec to Bytes to BytesMut takes the allocation as it is, without a copy.
+            let mut frame = BytesMut::from(Bytes::from(buffer));
+            frame.advance(start - HEADER_LEN);
+            frame[..HEADER_LEN].copy_from_slice(&(len as u32).to_be_bytes());
+            *dst = frame;
+            self.capacity = 0;
+            return Ok(());
+        }
         let data = fbb.finished_data();
-        let len = data.len();
         let written = if len > MAX_FRAME_LEN {
             Err(CodecError::TooLarge(len))
         } else {
