@@ -3,11 +3,14 @@
 //! first test runs; the rest cover what is about the processor as a program: exit codes,
 //! start-up failures, draining on SIGTERM.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+mod common;
+use common::Running;
 
 const FERRITE: &str = env!("CARGO_BIN_EXE_ferrite");
 
@@ -61,64 +64,15 @@ fn run_to_end(command: &mut Command) -> Output {
     command.stdin(Stdio::null()).output().expect("ferrite runs")
 }
 
-/// `ferrite run` on port 0, returned once it printed its URL.
-struct Running {
-    child: Child,
-    address: String,
-    stderr: std::sync::mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
 impl Running {
     fn start(dir: &Path, args: &[&str]) -> Running {
-        let mut child = ferrite()
-            .arg("run")
-            .arg(dir)
-            .args(["--port", "0"])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (tx, stderr) = std::sync::mpsc::channel();
-        let err = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(err).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let address = line
-            .split_whitespace()
-            .find_map(|word| word.strip_prefix("http://"))
-            .unwrap_or_else(|| panic!("no URL in {line:?}"))
-            .to_owned();
-        Running {
-            child,
-            address,
-            stderr,
-            seen: Vec::new(),
-        }
-    }
-
-    /// Waits for a stderr line containing `needle` and returns everything seen so far.
-    fn wait_for_log(&mut self, needle: &str) -> String {
-        let until = Instant::now() + Duration::from_secs(20);
-        while !self.seen.iter().any(|line| line.contains(needle)) {
-            let left = until.saturating_duration_since(Instant::now());
-            match self.stderr.recv_timeout(left) {
-                Ok(line) => self.seen.push(line),
-                Err(_) => panic!(
-                    "no log line with {needle:?}; saw:\n{}",
-                    self.seen.join("\n")
-                ),
-            }
-        }
-        self.seen.join("\n")
+        Running::spawn(
+            ferrite()
+                .arg("run")
+                .arg(dir)
+                .args(["--port", "0"])
+                .args(args),
+        )
     }
 
     /// The private directory of the worker sockets, from the log.
@@ -158,13 +112,6 @@ impl Running {
             assert!(Instant::now() < until, "ferrite did not exit");
             std::thread::sleep(Duration::from_millis(20));
         }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -8,13 +8,15 @@
 //! side is written here in Rust on the processor's own codecs, so it can send exactly
 //! the broken frame each case needs.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use ferrite::codec::CodecKind;
+
+mod common;
+use common::Running;
 
 fn main() {
     if std::env::var_os("FERRITE_TOKEN").is_some() {
@@ -44,7 +46,7 @@ fn an_undecodable_answer_restarts_the_worker_and_says_why(codec: CodecKind) -> S
         "metadata:\n  name: undecodable\nspec:\n  runtime: python\n  handler: main:handler\n",
     )
     .unwrap();
-    let mut processor = Processor::start(dir.path(), codec);
+    let mut processor = start_processor(dir.path(), codec);
 
     let (status, error) = http(&processor.address, "/corrupt");
     let error = String::from_utf8_lossy(&error).into_owned();
@@ -91,72 +93,15 @@ fn an_undecodable_answer_restarts_the_worker_and_says_why(codec: CodecKind) -> S
 }
 
 /// `ferrite run` on port 0 with this binary as its wrapper, once it printed its URL.
-struct Processor {
-    child: Child,
-    address: String,
-    stderr: mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Processor {
-    fn start(dir: &std::path::Path, codec: CodecKind) -> Processor {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ferrite"))
+fn start_processor(dir: &std::path::Path, codec: CodecKind) -> Running {
+    Running::spawn(
+        Command::new(env!("CARGO_BIN_EXE_ferrite"))
             .arg("run")
             .arg(dir)
             .args(["--port", "0", "--workers", "1", "--codec", codec.name()])
             .env("FERRITE_PYTHON", std::env::current_exe().unwrap())
-            .env_remove("FERRITE_LOG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (tx, stderr) = mpsc::channel();
-        let err = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(err).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let address = line
-            .split_whitespace()
-            .find_map(|word| word.strip_prefix("http://"))
-            .unwrap_or_else(|| panic!("no URL in {line:?}"))
-            .to_owned();
-        Processor {
-            child,
-            address,
-            stderr,
-            seen: Vec::new(),
-        }
-    }
-
-    /// Waits for a stderr line containing `needle` and returns everything seen so far.
-    fn wait_for_log(&mut self, needle: &str) -> String {
-        let until = Instant::now() + Duration::from_secs(20);
-        while !self.seen.iter().any(|line| line.contains(needle)) {
-            let left = until.saturating_duration_since(Instant::now());
-            match self.stderr.recv_timeout(left) {
-                Ok(line) => self.seen.push(line),
-                Err(_) => panic!(
-                    "no log line with {needle:?}; saw:\n{}",
-                    self.seen.join("\n")
-                ),
-            }
-        }
-        self.seen.join("\n")
-    }
-}
-
-impl Drop for Processor {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+            .env_remove("FERRITE_LOG"),
+    )
 }
 
 /// One GET on its own connection; returns status and body.
