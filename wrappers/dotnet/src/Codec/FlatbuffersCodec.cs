@@ -58,24 +58,13 @@ namespace Ferrite.Wrapper.Codec
         public int TryDecode(byte[] buffer, int start, int end, out Message message, out int needed)
         {
             message = null;
-            needed = 0;
-            if (end - start < 4)
+            int length = LengthPrefix.Read(buffer, start, end, "flatbuffers", out needed);
+            if (length < 0)
             {
                 return 0;
             }
-            long length = ((long)buffer[start] << 24) | ((long)buffer[start + 1] << 16)
-                | ((long)buffer[start + 2] << 8) | buffer[start + 3];
-            if (length == 0 || length > Protocol.MaxFrame)
-            {
-                throw new ProtocolException("flatbuffers frame length " + length + " is out of range (1 to 256 MiB)");
-            }
-            if (end - start < 4 + length)
-            {
-                needed = (int)(4 + length);
-                return 0;
-            }
-            message = Read(buffer, start + 4, (int)length);
-            return 4 + (int)length;
+            message = Read(buffer, start + LengthPrefix.Size, length);
+            return LengthPrefix.Size + length;
         }
 
         /// <summary>The message of the FlatBuffers buffer <c>buffer[start..start+length)</c>.</summary>

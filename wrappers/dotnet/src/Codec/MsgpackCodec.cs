@@ -27,20 +27,9 @@ namespace Ferrite.Wrapper.Codec
         public int TryDecode(byte[] buffer, int start, int end, out Message message, out int needed)
         {
             message = null;
-            needed = 0;
-            if (end - start < 4)
+            int length = LengthPrefix.Read(buffer, start, end, "msgpack", out needed);
+            if (length < 0)
             {
-                return 0;
-            }
-            long length = ((long)buffer[start] << 24) | ((long)buffer[start + 1] << 16)
-                | ((long)buffer[start + 2] << 8) | buffer[start + 3];
-            if (length == 0 || length > Protocol.MaxFrame)
-            {
-                throw new ProtocolException("msgpack frame length " + length + " is out of range (1 to 256 MiB)");
-            }
-            if (end - start < 4 + length)
-            {
-                needed = (int)(4 + length);
                 return 0;
             }
             byte kind = buffer[start + 4];
@@ -48,13 +37,13 @@ namespace Ferrite.Wrapper.Codec
             {
                 throw new ProtocolException("msgpack frame of unknown kind " + kind);
             }
-            int payloadEnd = start + 4 + (int)length;
+            int payloadEnd = start + LengthPrefix.Size + length;
             message = kind == Protocol.Event ? ReadEvent(buffer, start + 5, payloadEnd) : null;
             if (message == null)
             {
                 message = new Message(kind, ReadPayload(buffer, start + 5, payloadEnd));
             }
-            return 4 + (int)length;
+            return LengthPrefix.Size + length;
         }
 
         /// <summary>
