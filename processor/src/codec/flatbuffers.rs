@@ -14,7 +14,10 @@ use wire::flatbuffers::{
     FlatBufferBuilder, ForwardsUOffset, UnionWIPOffset, Vector, VerifierOptions, WIPOffset,
 };
 
-use super::{CodecError, Hello, InitError, Log, Message, MessageKind, Metric, Ping, MAX_FRAME_LEN};
+use super::{
+    split_length_prefixed, CodecError, Hello, InitError, Log, Message, MessageKind, Metric, Ping,
+    MAX_FRAME_LEN,
+};
 use crate::event::{Event, Response, TriggerInfo};
 
 const HEADER_LEN: usize = 4;
@@ -361,22 +364,9 @@ fn metric_table(fbb: &mut Fbb, metric: &Metric) -> WIPOffset<UnionWIPOffset> {
 
 /// Takes one frame off the front of `src`; `Ok(None)` until it is all there.
 pub(super) fn decode(src: &mut BytesMut) -> Result<Option<Message>, CodecError> {
-    if src.len() < HEADER_LEN {
+    let Some(frame) = split_length_prefixed(src)? else {
         return Ok(None);
-    }
-    let len = u32::from_be_bytes([src[0], src[1], src[2], src[3]]) as usize;
-    if len == 0 {
-        return Err(CodecError::Empty);
-    }
-    if len > MAX_FRAME_LEN {
-        return Err(CodecError::TooLarge(len));
-    }
-    if src.len() < HEADER_LEN + len {
-        src.reserve(HEADER_LEN + len - src.len());
-        return Ok(None);
-    }
-    let mut frame = src.split_to(HEADER_LEN + len);
-    frame.advance(HEADER_LEN);
+    };
     // Frozen, the frame's bytes can be shared: bodies become slices of it, not copies.
     read(&frame.freeze()).map(Some)
 }

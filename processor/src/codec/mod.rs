@@ -398,6 +398,31 @@ fn decode_payload<E: std::fmt::Display>(
     })
 }
 
+/// The `u32` big-endian length that starts every msgpack and flatbuffers frame.
+const LENGTH_PREFIX: usize = 4;
+
+/// Takes the next length-prefixed frame off the front of `src`, without its prefix;
+/// `Ok(None)` while `src` holds only part of it.
+fn split_length_prefixed(src: &mut BytesMut) -> Result<Option<BytesMut>, CodecError> {
+    if src.len() < LENGTH_PREFIX {
+        return Ok(None);
+    }
+    let len = u32::from_be_bytes([src[0], src[1], src[2], src[3]]) as usize;
+    if len == 0 {
+        return Err(CodecError::Empty);
+    }
+    if len > MAX_FRAME_LEN {
+        return Err(CodecError::TooLarge(len));
+    }
+    if src.len() < LENGTH_PREFIX + len {
+        src.reserve(LENGTH_PREFIX + len - src.len());
+        return Ok(None);
+    }
+    let mut frame = src.split_to(LENGTH_PREFIX + len);
+    bytes::Buf::advance(&mut frame, LENGTH_PREFIX);
+    Ok(Some(frame))
+}
+
 /// A payload in some format, readable as any message type.
 trait PayloadParser {
     type Error;

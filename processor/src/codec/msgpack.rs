@@ -4,7 +4,10 @@ use bytes::{BufMut, BytesMut};
 use serde::de::DeserializeOwned;
 
 use super::erased::Payload;
-use super::{decode_payload, CodecError, Message, MessageKind, PayloadParser, MAX_FRAME_LEN};
+use super::{
+    decode_payload, split_length_prefixed, CodecError, Message, MessageKind, PayloadParser,
+    MAX_FRAME_LEN,
+};
 
 const HEADER_LEN: usize = 4;
 
@@ -30,24 +33,12 @@ pub(super) fn encode(
 }
 
 pub(super) fn decode(src: &mut BytesMut) -> Result<Option<Message>, CodecError> {
-    if src.len() < HEADER_LEN {
+    let Some(frame) = split_length_prefixed(src)? else {
         return Ok(None);
-    }
-    let len = u32::from_be_bytes([src[0], src[1], src[2], src[3]]) as usize;
-    if len == 0 {
-        return Err(CodecError::Empty);
-    }
-    if len > MAX_FRAME_LEN {
-        return Err(CodecError::TooLarge(len));
-    }
-    if src.len() < HEADER_LEN + len {
-        src.reserve(HEADER_LEN + len - src.len());
-        return Ok(None);
-    }
-    let code = src[HEADER_LEN];
+    };
+    let code = frame[0];
     let kind = MessageKind::from_code(code).ok_or(CodecError::UnknownKind(code.to_string()))?;
-    let frame = src.split_to(HEADER_LEN + len);
-    decode_payload(kind, MsgpackPayload(&frame[HEADER_LEN + 1..])).map(Some)
+    decode_payload(kind, MsgpackPayload(&frame[1..])).map(Some)
 }
 
 struct MsgpackPayload<'a>(&'a [u8]);
